@@ -4,7 +4,7 @@
 # node serves the API (see the issue tracker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f internal/api/doc.go ]; then
+if [ ! -d test/conformance ]; then
   echo "conformance: the node has no JSON-RPC API yet; smoke test not run"
   exit 0
 fi

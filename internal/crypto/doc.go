@@ -7,8 +7,14 @@
 // callers hash first. Every text and binary form carries a varint version
 // (currently 0) in front of the raw bytes, as Massa's serializers do.
 //
+// Verification has one rule, ZIP-215 (see spec/DECISIONS.md), applied by
+// Verify for one signature and by VerifyBatch, VerifyBatchAll and
+// BatchVerifier for many: a signature is accepted by a batch exactly when
+// Verify accepts it, whatever else shares the batch and however the work is
+// split. BatchVerifier adds a bounded cache of expanded public keys; the node
+// builds one and hands it to the components that verify in volume.
+//
 // The package depends on nothing else in gomassa. types builds addresses and
 // ids on top of it; wallet stores its keys; every component that checks a
-// signature goes through Verify or a Verifier so that single and batch
-// verification apply one rule (see spec/DECISIONS.md).
+// signature goes through Verify or a BatchVerifier.
 package crypto

@@ -69,7 +69,7 @@ func ParseHash(s string) (Hash, error) {
 		return Hash{}, fmt.Errorf("hash: %w", err)
 	}
 	if len(b) != HashSize {
-		return Hash{}, fmt.Errorf("hash: %d bytes, want %d: %w", len(b), HashSize, ErrTooShort)
+		return Hash{}, fmt.Errorf("hash: %d bytes, want %d: %w", len(b), HashSize, lengthErr(len(b), HashSize))
 	}
 	return Hash(b), nil
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/oasisprotocol/curve25519-voi/curve"
 )
 
 // Sizes of the raw (unversioned) forms and of the versioned binary forms.
@@ -168,10 +168,26 @@ func PublicKeyFromBytes(b []byte) (PublicKey, error) {
 }
 
 // valid reports whether the key decompresses to a curve point, which is what
-// Massa's key parser requires.
+// Massa's key parser (dalek VerifyingKey::from_bytes) requires. Like dalek it
+// accepts non-canonical y encodings and small-order points. It decompresses
+// only: building voi's expanded key here would cost a table per parsed key.
 func (p PublicKey) valid() bool {
-	_, err := voi.NewExpandedPublicKey(voi.PublicKey(p[:]))
+	var c curve.CompressedEdwardsY
+	if _, err := c.SetBytes(p[:]); err != nil {
+		return false
+	}
+	var pt curve.EdwardsPoint
+	_, err := pt.SetCompressedY(&c)
 	return err == nil
+}
+
+// lengthErr names what is wrong with a text payload of got bytes when want
+// were expected.
+func lengthErr(got, want int) error {
+	if got > want {
+		return ErrTrailingBytes
+	}
+	return ErrTooShort
 }
 
 func parsePrefixed(s string, prefix byte, what string) ([]byte, error) {
@@ -193,7 +209,7 @@ func ParsePublicKey(s string) (PublicKey, error) {
 		return PublicKey{}, err
 	}
 	if len(b) != VersionedPublicKeySize {
-		return PublicKey{}, fmt.Errorf("public key: %d bytes, want %d: %w", len(b), VersionedPublicKeySize, ErrTooShort)
+		return PublicKey{}, fmt.Errorf("public key: %d bytes, want %d: %w", len(b), VersionedPublicKeySize, lengthErr(len(b), VersionedPublicKeySize))
 	}
 	return PublicKeyFromBytes(b)
 }
@@ -205,7 +221,7 @@ func ParseNodeID(s string) (PublicKey, error) {
 		return PublicKey{}, err
 	}
 	if len(b) != VersionedPublicKeySize {
-		return PublicKey{}, fmt.Errorf("node id: %d bytes, want %d: %w", len(b), VersionedPublicKeySize, ErrTooShort)
+		return PublicKey{}, fmt.Errorf("node id: %d bytes, want %d: %w", len(b), VersionedPublicKeySize, lengthErr(len(b), VersionedPublicKeySize))
 	}
 	return PublicKeyFromBytes(b)
 }
@@ -260,7 +276,7 @@ func ParseSignature(str string) (Signature, error) {
 		return Signature{}, fmt.Errorf("signature: %w", err)
 	}
 	if len(b) != VersionedSignatureSize {
-		return Signature{}, fmt.Errorf("signature: %d bytes, want %d: %w", len(b), VersionedSignatureSize, ErrBadSignature)
+		return Signature{}, fmt.Errorf("signature: %d bytes, want %d: %w: %w", len(b), VersionedSignatureSize, ErrBadSignature, lengthErr(len(b), VersionedSignatureSize))
 	}
 	return SignatureFromBytes(b)
 }

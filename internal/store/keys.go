@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/gomassa/gomassa/internal/types"
 )
 
 // State key prefixes, spelled as Massa spells them (protocol.md §9.1). Every
@@ -104,44 +106,15 @@ func prefixEnd(p []byte) []byte {
 }
 
 // SlotKeySize is the size of a slot in its DB key form.
-const SlotKeySize = 9
+const SlotKeySize = types.SlotKeySize
 
-// Slot is a (period, thread) pair ordered by period then thread. Its fields
-// match types.Slot so the two convert with a plain conversion.
-type Slot struct {
-	Period uint64
-	Thread uint8
-}
+// Slot is types.Slot; the alias keeps store call sites short.
+type Slot = types.Slot
 
-// Compare returns -1, 0 or +1 as s is before, equal to or after o.
-func (s Slot) Compare(o Slot) int {
-	switch {
-	case s.Period < o.Period:
-		return -1
-	case s.Period > o.Period:
-		return 1
-	case s.Thread < o.Thread:
-		return -1
-	case s.Thread > o.Thread:
-		return 1
-	}
-	return 0
-}
-
-// Key returns the DB key form: 8-byte big-endian period then the thread.
-func (s Slot) Key() [SlotKeySize]byte {
-	var k [SlotKeySize]byte
-	binary.BigEndian.PutUint64(k[:8], s.Period)
-	k[8] = s.Thread
-	return k
-}
-
-// SlotFromKey decodes the 9-byte DB key form of a slot.
-func SlotFromKey(b []byte) (Slot, error) {
+// decodeSlot decodes the 9-byte DB key form of a slot read from disk.
+func decodeSlot(b []byte) (Slot, error) {
 	if len(b) != SlotKeySize {
 		return Slot{}, fmt.Errorf("%w: slot key is %d bytes, want %d", ErrCorrupt, len(b), SlotKeySize)
 	}
 	return Slot{Period: binary.BigEndian.Uint64(b[:8]), Thread: b[8]}, nil
 }
-
-func (s Slot) String() string { return fmt.Sprintf("(period: %d, thread: %d)", s.Period, s.Thread) }

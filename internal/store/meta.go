@@ -38,7 +38,7 @@ func decodeMeta(b []byte) (meta, error) {
 	if b[0] != metaVersion {
 		return meta{}, fmt.Errorf("%w: metadata version %d, want %d", ErrCorrupt, b[0], metaVersion)
 	}
-	slot, err := SlotFromKey(b[1 : 1+SlotKeySize])
+	slot, err := decodeSlot(b[1 : 1+SlotKeySize])
 	if err != nil {
 		return meta{}, err
 	}

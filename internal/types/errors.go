@@ -18,4 +18,8 @@ var (
 	ErrAmountUnderflow  = errors.New("amount underflow")
 	ErrUnknownType      = errors.New("unknown type")
 	ErrBadSignature     = errors.New("invalid signature")
+	ErrDuplicate        = errors.New("duplicate")
+	ErrBadParents       = errors.New("bad parents")
+	ErrMismatch         = errors.New("does not match")
+	ErrBadDenunciation  = errors.New("invalid denunciation")
 )

@@ -34,27 +34,39 @@ func maxVarintLen(bits int) int { return (bits + 6) / 7 }
 // value and the number of bytes read. Bits that do not fit in the last
 // allowed byte are dropped, as unsigned-varint does.
 func readUvarint(b []byte, bits int) (uint64, int, error) {
+	v, n, _, err := readUvarintLossy(b, bits)
+	return v, n, err
+}
+
+// readUvarintLossy is readUvarint that also reports whether bits were
+// dropped from the last allowed byte. Such an encoding is accepted (Massa
+// accepts it, and ids are hashed over the received bytes) but re-encoding the
+// value gives different, shorter bytes.
+func readUvarintLossy(b []byte, bits int) (v uint64, n int, lossy bool, err error) {
 	maxLen := maxVarintLen(bits)
-	var v uint64
 	for i := 0; i < len(b); i++ {
 		if i >= maxLen {
-			return 0, 0, ErrVarintOverflow
+			return 0, 0, false, ErrVarintOverflow
 		}
 		c := b[i]
-		if i < 10 {
-			v |= uint64(c&0x7f) << (7 * uint(i))
+		v |= uint64(c&0x7f) << (7 * uint(i))
+		if i == maxLen-1 {
+			// The last allowed byte carries bits-7*(maxLen-1) useful bits.
+			if uint64(c&0x7f)>>uint(bits-7*i) != 0 {
+				lossy = true
+			}
 		}
 		if c&0x80 == 0 {
 			if c == 0 && i > 0 {
-				return 0, 0, ErrVarintNotMinimal
+				return 0, 0, false, ErrVarintNotMinimal
 			}
 			if bits < 64 {
 				v &= (uint64(1) << uint(bits)) - 1
 			}
-			return v, i + 1, nil
+			return v, i + 1, lossy, nil
 		}
 	}
-	return 0, 0, ErrTruncated
+	return 0, 0, false, ErrTruncated
 }
 
 // Reader decodes Massa binary forms from a byte slice. The first error
@@ -65,6 +77,12 @@ type Reader struct {
 	off  int
 	err  error
 	path string
+
+	// nonCanonical records that the input was accepted although
+	// re-encoding the decoded value gives other bytes: a varint whose last
+	// byte had bits dropped, or an operation datastore not in key order.
+	// Fuzz tests use it to know when byte-exact round trips are expected.
+	nonCanonical bool
 }
 
 // NewReader starts reading b; what names the object in error messages.
@@ -100,10 +118,13 @@ func (r *Reader) uvarint(field string, bits int) uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, n, err := readUvarint(r.buf[r.off:], bits)
+	v, n, lossy, err := readUvarintLossy(r.buf[r.off:], bits)
 	if err != nil {
 		r.Fail(field, err)
 		return 0
+	}
+	if lossy {
+		r.nonCanonical = true
 	}
 	r.off += n
 	return v

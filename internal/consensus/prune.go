@@ -1,0 +1,254 @@
+package consensus
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gomassa/gomassa/internal/types"
+)
+
+// Prune drops what the graph no longer needs (section 1.9; the service
+// calls it every block_db_prune_interval): final blocks behind the retained
+// window, the excess of the waiting queues, waiting blocks whose
+// dependencies were discarded or that are too old, and the oldest
+// discarded entries. It keeps, per thread, the latest final block and
+// everything after it, their parents and what lies between (two rounds),
+// and every block within ForceKeepFinalPeriodsWithoutOps periods of the
+// latest final period of its thread.
+func (g *Graph) Prune() Output {
+	g.begin(g.current)
+	g.pruneActive()
+	g.pruneWaitingSlot()
+	g.pruneWaitingDeps()
+	g.pruneDiscarded()
+	for s := range g.perSlot {
+		if s.Period <= g.latestFinal[s.Thread].hdr.Slot.Period {
+			delete(g.perSlot, s)
+		}
+	}
+	g.rebuildWaiters()
+	return g.finish()
+}
+
+func (g *Graph) finalPeriods() []uint64 {
+	out := make([]uint64, len(g.latestFinal))
+	for t, e := range g.latestFinal {
+		out[t] = e.hdr.Slot.Period
+	}
+	return out
+}
+
+// RequiredBlocks lists the active blocks the graph must keep (Massa's
+// list_required_active_blocks): the latest final block of every thread
+// and every active block after it, then twice: the parents of the kept
+// blocks and every active block after the earliest kept block of its
+// thread. Sorted by slot then id; bootstrap serves these.
+func (g *Graph) RequiredBlocks() []types.BlockID {
+	kept := g.requiredActive()
+	out := make([]*entry, 0, len(kept))
+	for e := range kept {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, cmpEntry)
+	ids := make([]types.BlockID, len(out))
+	for i, e := range out {
+		ids[i] = e.hdr.ID
+	}
+	return ids
+}
+
+func (g *Graph) requiredActive() map[*entry]struct{} {
+	kept := make(map[*entry]struct{})
+	for _, e := range g.latestFinal {
+		kept[e] = struct{}{}
+	}
+	g.keepAfter(kept, g.finalPeriods())
+	for range 2 {
+		var parents []*entry
+		for e := range kept {
+			for _, pid := range e.hdr.Parents {
+				if pe := g.blocks[pid]; pe != nil && pe.st == stActive {
+					parents = append(parents, pe)
+				}
+			}
+		}
+		for _, pe := range parents {
+			kept[pe] = struct{}{}
+		}
+		earliest := g.finalPeriods()
+		for e := range kept {
+			t := e.hdr.Slot.Thread
+			earliest[t] = min(earliest[t], e.hdr.Slot.Period)
+		}
+		g.keepAfter(kept, earliest)
+	}
+	return kept
+}
+
+// keepAfter adds every active block whose period is at least bound[thread].
+func (g *Graph) keepAfter(kept map[*entry]struct{}, bound []uint64) {
+	for t, list := range g.byThread {
+		for _, e := range list[firstFromPeriod(list, bound[t]):] {
+			kept[e] = struct{}{}
+		}
+	}
+}
+
+// pruneActive drops the final blocks that are not required, and releases
+// the operations of old retained ones (Massa's prune_active).
+func (g *Graph) pruneActive() {
+	kept := g.requiredActive()
+	var drop []*entry
+	for t, list := range g.byThread {
+		lf := g.latestFinal[t].hdr.Slot.Period
+		for _, e := range list {
+			if e.hdr.Slot.Period >= satSub(lf, g.p.ForceKeepFinalPeriodsWithoutOps) {
+				kept[e] = struct{}{}
+				if e.hdr.Slot.Period < satSub(lf, g.p.ForceKeepFinalPeriods) && e.a.final && !e.a.opsReleased {
+					e.a.opsReleased = true
+					g.out.OpsReleasable = append(g.out.OpsReleasable, e.hdr.ID)
+				}
+			}
+			if _, k := kept[e]; !k && e.a.final {
+				drop = append(drop, e)
+			}
+		}
+	}
+	slices.SortFunc(drop, cmpEntry)
+	for _, e := range drop {
+		g.unlinkFromParents(e)
+		g.removeByThread(e)
+		e.a = nil
+		e.st = stDiscarded
+		e.reason = ReasonFinal
+		e.err = ErrPrunedFinal
+		e.seq = g.nextSeq()
+		g.discarded[e.hdr.ID] = e
+		g.out.Pruned = append(g.out.Pruned, e.hdr.ID)
+	}
+	slices.SortFunc(g.out.OpsReleasable, func(a, b types.BlockID) int {
+		return cmpEntry(g.blocks[a], g.blocks[b])
+	})
+}
+
+func satSub(a, b uint64) uint64 {
+	if a > b {
+		return a - b
+	}
+	return 0
+}
+
+// pruneWaitingSlot keeps the MaxFutureProcessingBlocks earliest blocks
+// waiting for their slot.
+func (g *Graph) pruneWaitingSlot() {
+	if len(g.waitingSlot) <= g.p.MaxFutureProcessingBlocks {
+		return
+	}
+	list := sortedEntries(g.waitingSlot)
+	for _, e := range list[g.p.MaxFutureProcessingBlocks:] {
+		g.forget(e)
+		g.out.Forgotten = append(g.out.Forgotten, e.hdr.ID)
+	}
+}
+
+// pruneWaitingDeps discards waiting blocks that depend on a discarded
+// block (stale, or invalid when the dependency is invalid) or that are
+// not after the latest final block of their thread, then drops the oldest
+// (by sequence number) beyond MaxDependencyBlocks; the blocks depending on
+// those are dropped or discarded in chain.
+func (g *Graph) pruneWaitingDeps() {
+	type verdict struct {
+		discard bool // false: drop without a status
+		reason  Reason
+		err     error
+	}
+	out := make(map[*entry]verdict)
+	var keep []*entry
+	for _, e := range sortedEntries(g.waitingDeps) {
+		if v, found := g.depVerdict(e, func(d types.BlockID) (verdict, bool) {
+			de := g.blocks[d]
+			if de == nil || de.st != stDiscarded {
+				return verdict{}, false
+			}
+			if de.reason == ReasonInvalid {
+				return verdict{true, ReasonInvalid, fmt.Errorf("dependency %s is invalid: %w", d, ErrInvalidDependency)}, true
+			}
+			return verdict{true, ReasonStale, fmt.Errorf("dependency %s was discarded: %w", d, ErrStale)}, true
+		}); found {
+			out[e] = v
+			continue
+		}
+		if lf := g.latestFinal[e.hdr.Slot.Thread].hdr.Slot.Period; e.hdr.Slot.Period <= lf {
+			out[e] = verdict{true, ReasonStale, fmt.Errorf("period %d is not after the latest final period %d of its thread: %w", e.hdr.Slot.Period, lf, ErrStale)}
+			continue
+		}
+		keep = append(keep, e)
+	}
+	byID := func(d types.BlockID) (verdict, bool) {
+		de := g.blocks[d]
+		if de == nil {
+			return verdict{}, false
+		}
+		v, ok := out[de]
+		if !ok {
+			return verdict{}, false
+		}
+		switch {
+		case !v.discard:
+			return verdict{}, true
+		case v.reason == ReasonInvalid:
+			return verdict{true, ReasonInvalid, fmt.Errorf("dependency %s is invalid: %w", d, ErrInvalidDependency)}, true
+		default:
+			return verdict{true, ReasonStale, fmt.Errorf("dependency %s was discarded: %w", d, ErrStale)}, true
+		}
+	}
+	for {
+		// chain until nothing changes
+		for changed := true; changed; {
+			changed = false
+			kept := keep[:0]
+			for _, e := range keep {
+				if v, found := g.depVerdict(e, byID); found {
+					out[e] = v
+					changed = true
+				} else {
+					kept = append(kept, e)
+				}
+			}
+			keep = kept
+		}
+		if len(keep) <= g.p.MaxDependencyBlocks {
+			break
+		}
+		oldest := 0
+		for i, e := range keep {
+			o := keep[oldest]
+			if e.seq < o.seq || (e.seq == o.seq && cmpEntry(e, o) < 0) {
+				oldest = i
+			}
+		}
+		out[keep[oldest]] = verdict{}
+		keep = slices.Delete(keep, oldest, oldest+1)
+	}
+	done := make([]*entry, 0, len(out))
+	for e := range out {
+		done = append(done, e)
+	}
+	slices.SortFunc(done, cmpEntry)
+	for _, e := range done {
+		v := out[e]
+		if v.discard {
+			g.discard(e, v.reason, v.err)
+		} else {
+			g.forget(e)
+			g.out.Forgotten = append(g.out.Forgotten, e.hdr.ID)
+		}
+	}
+}
+
+// depVerdict looks at e's unsatisfied dependencies in id order: the first
+// invalid one wins, else any stale one, else any drop.
+func (g *Graph) depVerdict[V any](e *entry, of func(types.BlockID) (V, bool)) (V, bool) {
+	var zero V
+	return zero, false
+}

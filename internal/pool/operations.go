@@ -1,0 +1,339 @@
+package pool
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/gomassa/gomassa/internal/types"
+)
+
+// State is what the pool reads of the speculative execution state.
+type State interface {
+	// CandidateBalance is the sender's balance after every executed slot,
+	// final or speculative.
+	CandidateBalance(types.Address) types.Amount
+	// IsExecuted reports whether an operation was executed in a final or
+	// speculative slot.
+	IsExecuted(types.OperationID) bool
+}
+
+// Config bounds the pool.
+type Config struct {
+	ThreadCount      uint8
+	MaxCount         int          // whole pool, all threads
+	MaxBytes         int          // whole pool, serialized sizes
+	MinimalFee       types.Amount // refused below
+	RollPrice        types.Amount
+	MaxBlockSize     int
+	MaxOpsPerBlock   int
+	MaxGasPerBlock   uint64
+	ValidityPeriods  uint64 // an op expiring later than current+this is refused
+	MaxPerSenderSpan int    // unused for now: kept for per-sender caps
+}
+
+type entry struct {
+	op      *types.SignedOperation
+	spend   types.Amount
+	removed bool
+}
+
+// Operations is the operation pool.
+type Operations struct {
+	cfg   Config
+	state State
+
+	mu        sync.Mutex
+	byID      map[types.OperationID]*entry
+	threads   [][]*entry // per thread, sorted by fee desc when !dirty
+	dirty     []bool
+	pending   map[types.Address]types.Amount // spend promised by pooled ops per sender
+	bytes     int
+	count     int
+	finalPer  []uint64 // latest final period per thread
+	curPeriod uint64
+}
+
+// NewOperations builds an empty operation pool.
+func NewOperations(cfg Config, state State) *Operations {
+	return &Operations{
+		cfg:      cfg,
+		state:    state,
+		byID:     make(map[types.OperationID]*entry),
+		threads:  make([][]*entry, cfg.ThreadCount),
+		dirty:    make([]bool, cfg.ThreadCount),
+		pending:  make(map[types.Address]types.Amount),
+		finalPer: make([]uint64, cfg.ThreadCount),
+	}
+}
+
+// SetCurrentPeriod tells the pool the current period, for expiry checks at
+// the door.
+func (p *Operations) SetCurrentPeriod(period uint64) {
+	p.mu.Lock()
+	p.curPeriod = period
+	p.mu.Unlock()
+}
+
+// Check runs the checks of Add without adding; the API uses it to answer
+// precisely before anything is stored.
+func (p *Operations) Check(op *types.SignedOperation) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.check(op)
+}
+
+func (p *Operations) check(op *types.SignedOperation) error {
+	o := &op.Op
+	if o.ExpirePeriod < p.curPeriod {
+		return fmt.Errorf("%w: expire_period %d is before the current period %d", ErrExpired, o.ExpirePeriod, p.curPeriod)
+	}
+	th := op.Thread(p.cfg.ThreadCount)
+	if o.ExpirePeriod <= p.finalPer[th] {
+		return fmt.Errorf("%w: expire_period %d is not after the last final period %d of thread %d", ErrExpired, o.ExpirePeriod, p.finalPer[th], th)
+	}
+	if p.cfg.ValidityPeriods > 0 && o.ExpirePeriod > p.curPeriod+p.cfg.ValidityPeriods+1 {
+		return fmt.Errorf("%w: expire_period %d is more than %d periods after the current period %d", ErrTooFarInFuture, o.ExpirePeriod, p.cfg.ValidityPeriods, p.curPeriod)
+	}
+	if o.Fee < p.cfg.MinimalFee {
+		return fmt.Errorf("%w: fee %s is lower than the pool's minimum %s", ErrFeeTooLow, o.Fee, p.cfg.MinimalFee)
+	}
+	if p.cfg.MaxBlockSize > 0 && op.SerializedLen > p.cfg.MaxBlockSize {
+		return fmt.Errorf("%w: %d bytes, a block holds %d", ErrTooLarge, op.SerializedLen, p.cfg.MaxBlockSize)
+	}
+	if p.cfg.MaxGasPerBlock > 0 && o.GasUsage() > p.cfg.MaxGasPerBlock {
+		return fmt.Errorf("%w: %d > %d", ErrTooMuchGas, o.GasUsage(), p.cfg.MaxGasPerBlock)
+	}
+	if _, ok := p.byID[op.ID]; ok {
+		return fmt.Errorf("%w: %s", ErrDuplicate, op.ID)
+	}
+	if p.state.IsExecuted(op.ID) {
+		return fmt.Errorf("%w: %s", ErrAlreadyExecuted, op.ID)
+	}
+	spend := o.MaxSpending(p.cfg.RollPrice)
+	bal := p.state.CandidateBalance(op.CreatorAddr)
+	promised := p.pending[op.CreatorAddr]
+	avail := bal.SaturatingSub(promised)
+	if spend > avail {
+		if promised > 0 {
+			return fmt.Errorf("%w: operation spends up to %s MAS (fee %s), sender %s has %s MAS of which %s is already promised to pooled operations",
+				ErrInsufficientBalance, spend, o.Fee, op.CreatorAddr, bal, promised)
+		}
+		return fmt.Errorf("%w: operation spends up to %s MAS (fee %s), sender %s has %s MAS", ErrInsufficientBalance, spend, o.Fee, op.CreatorAddr, bal)
+	}
+	return nil
+}
+
+// Add checks op and stores it. The signature must have been verified by
+// the caller (in a batch).
+func (p *Operations) Add(op *types.SignedOperation) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.check(op); err != nil {
+		return err
+	}
+	if p.count >= p.cfg.MaxCount || p.bytes+op.SerializedLen > p.cfg.MaxBytes {
+		if !p.evictFor(op) {
+			return fmt.Errorf("%w: %d operations, %d bytes; fee %s is not higher than the lowest pooled fee", ErrPoolFull, p.count, p.bytes, op.Op.Fee)
+		}
+	}
+	e := &entry{op: op, spend: op.Op.MaxSpending(p.cfg.RollPrice)}
+	p.byID[op.ID] = e
+	th := op.Thread(p.cfg.ThreadCount)
+	p.threads[th] = append(p.threads[th], e)
+	p.dirty[th] = true
+	p.pending[op.CreatorAddr] = p.pending[op.CreatorAddr].SaturatingAdd(e.spend)
+	p.count++
+	p.bytes += op.SerializedLen
+	return nil
+}
+
+// evictFor drops the lowest-fee operation of the whole pool if op pays
+// more; it reports whether room was made.
+func (p *Operations) evictFor(op *types.SignedOperation) bool {
+	var worst *entry
+	for th := range p.threads {
+		p.sortThread(th)
+		list := p.threads[th]
+		if len(list) == 0 {
+			continue
+		}
+		last := list[len(list)-1]
+		if worst == nil || less(worst, last) {
+			worst = last
+		}
+	}
+	if worst == nil || worst.op.Op.Fee >= op.Op.Fee {
+		return false
+	}
+	p.remove(worst)
+	return true
+}
+
+// less reports whether a ranks after b (a is worse).
+func less(b, a *entry) bool {
+	if a.op.Op.Fee != b.op.Op.Fee {
+		return a.op.Op.Fee < b.op.Op.Fee
+	}
+	return a.op.ID.Compare(b.op.ID) > 0
+}
+
+func (p *Operations) remove(e *entry) {
+	if e.removed {
+		return
+	}
+	e.removed = true
+	delete(p.byID, e.op.ID)
+	addr := e.op.CreatorAddr
+	left := p.pending[addr].SaturatingSub(e.spend)
+	if left == 0 {
+		delete(p.pending, addr)
+	} else {
+		p.pending[addr] = left
+	}
+	p.count--
+	p.bytes -= e.op.SerializedLen
+	th := e.op.Thread(p.cfg.ThreadCount)
+	p.dirty[th] = true
+}
+
+// sortThread compacts removed entries and sorts by fee (desc), then id.
+func (p *Operations) sortThread(th int) {
+	if !p.dirty[th] {
+		return
+	}
+	list := p.threads[th][:0]
+	for _, e := range p.threads[th] {
+		if !e.removed {
+			list = append(list, e)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.op.Op.Fee != b.op.Op.Fee {
+			return a.op.Op.Fee > b.op.Op.Fee
+		}
+		return a.op.ID.Compare(b.op.ID) < 0
+	})
+	for i := len(list); i < len(p.threads[th]); i++ {
+		p.threads[th][i] = nil
+	}
+	p.threads[th] = list
+	p.dirty[th] = false
+}
+
+// Contains reports whether id is pooled.
+func (p *Operations) Contains(id types.OperationID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.byID[id]
+	return ok
+}
+
+// Get returns a pooled operation.
+func (p *Operations) Get(id types.OperationID) (*types.SignedOperation, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return e.op, true
+}
+
+// Len returns the number of pooled operations and their bytes.
+func (p *Operations) Len() (count, bytes int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count, p.bytes
+}
+
+// BlockOperations picks, for a block at slot, the best-paying operations of
+// the slot's thread that are valid at its period and fit the block's size,
+// count and gas limits. Operations already executed are skipped (and
+// dropped). The running balance of each sender is checked so that a block
+// does not carry operations its sender cannot pay.
+func (p *Operations) BlockOperations(slot types.Slot) []*types.SignedOperation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	th := int(slot.Thread)
+	if th >= len(p.threads) {
+		return nil
+	}
+	p.sortThread(th)
+	var (
+		out      []*types.SignedOperation
+		size     int
+		gas      uint64
+		spent    = make(map[types.Address]types.Amount)
+		balances = make(map[types.Address]types.Amount)
+	)
+	for _, e := range p.threads[th] {
+		if len(out) >= p.cfg.MaxOpsPerBlock {
+			break
+		}
+		o := &e.op.Op
+		if slot.Period > o.ExpirePeriod || slot.Period < o.ValidityStart() {
+			continue
+		}
+		if size+e.op.SerializedLen > p.cfg.MaxBlockSize {
+			continue
+		}
+		g := o.GasUsage()
+		if gas+g > p.cfg.MaxGasPerBlock {
+			continue
+		}
+		if p.state.IsExecuted(e.op.ID) {
+			p.remove(e)
+			continue
+		}
+		addr := e.op.CreatorAddr
+		bal, ok := balances[addr]
+		if !ok {
+			bal = p.state.CandidateBalance(addr)
+			balances[addr] = bal
+		}
+		if spent[addr].SaturatingAdd(o.Fee) > bal {
+			continue
+		}
+		spent[addr] = spent[addr].SaturatingAdd(e.spend)
+		out = append(out, e.op)
+		size += e.op.SerializedLen
+		gas += g
+	}
+	return out
+}
+
+// Prune drops operations that can no longer be included: expired with
+// respect to the final periods of their thread, or executed.
+func (p *Operations) Prune(finalPeriods []uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	copy(p.finalPer, finalPeriods)
+	for th := range p.threads {
+		fp := uint64(0)
+		if th < len(finalPeriods) {
+			fp = finalPeriods[th]
+		}
+		for _, e := range p.threads[th] {
+			if e.removed {
+				continue
+			}
+			if e.op.Op.ExpirePeriod <= fp || p.state.IsExecuted(e.op.ID) {
+				p.remove(e)
+			}
+		}
+		p.sortThread(th)
+	}
+}
+
+// Remove drops the given operations (for example once included in a final block).
+func (p *Operations) Remove(ids []types.OperationID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if e, ok := p.byID[id]; ok {
+			p.remove(e)
+		}
+	}
+}

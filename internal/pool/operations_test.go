@@ -1,0 +1,135 @@
+package pool
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomassa/gomassa/internal/crypto"
+	"github.com/gomassa/gomassa/internal/types"
+)
+
+type fakeState struct {
+	bal      map[types.Address]types.Amount
+	executed map[types.OperationID]bool
+}
+
+func (f *fakeState) CandidateBalance(a types.Address) types.Amount { return f.bal[a] }
+func (f *fakeState) IsExecuted(id types.OperationID) bool          { return f.executed[id] }
+
+func testConfig() Config {
+	return Config{
+		ThreadCount: 4, MaxCount: 100, MaxBytes: 1 << 20, MinimalFee: types.MustAmount("0.01"),
+		RollPrice: types.MustAmount("100"), MaxBlockSize: 300_000, MaxOpsPerBlock: 5000,
+		MaxGasPerBlock: types.MaxGasPerBlock, ValidityPeriods: 10,
+	}
+}
+
+func newKey(t testing.TB, seed uint64) *crypto.SecretKey {
+	var s [32]byte
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := range s {
+		s[i] = byte(r.Uint32())
+	}
+	return crypto.SecretKeyFromSeed(s)
+}
+
+func transfer(key *crypto.SecretKey, fee, amount string, expire uint64) *types.SignedOperation {
+	op := types.Operation{Fee: types.MustAmount(fee), ExpirePeriod: expire, Type: types.OpTransaction,
+		Recipient: types.AddressOf(key.Public()), Amount: types.MustAmount(amount)}
+	return types.SignOperation(op, key, 77)
+}
+
+func TestAddChecks(t *testing.T) {
+	k := newKey(t, 1)
+	addr := types.AddressOf(k.Public())
+	st := &fakeState{bal: map[types.Address]types.Amount{addr: types.MustAmount("10")}, executed: map[types.OperationID]bool{}}
+	p := NewOperations(testConfig(), st)
+	p.SetCurrentPeriod(5)
+
+	cases := []struct {
+		name string
+		op   *types.SignedOperation
+		want error
+	}{
+		{"expired", transfer(k, "0.01", "1", 4), ErrExpired},
+		{"too far", transfer(k, "0.01", "1", 50), ErrTooFarInFuture},
+		{"fee too low", transfer(k, "0.001", "1", 10), ErrFeeTooLow},
+		{"cannot pay", transfer(k, "0.01", "10", 10), ErrInsufficientBalance},
+		{"ok", transfer(k, "0.01", "6", 10), nil},
+		{"promised already", transfer(k, "0.01", "5", 11), ErrInsufficientBalance},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := p.Add(c.op)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+		})
+	}
+	ok := cases[4].op
+	if err := p.Add(ok); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	st.executed[ok.ID] = true
+	p.Prune([]uint64{0, 0, 0, 0})
+	if p.Contains(ok.ID) {
+		t.Fatal("executed op not pruned")
+	}
+}
+
+func TestBlockOperationsOrderAndLimits(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxOpsPerBlock = 3
+	st := &fakeState{bal: map[types.Address]types.Amount{}, executed: map[types.OperationID]bool{}}
+	p := NewOperations(cfg, st)
+	var thread0 []*types.SignedOperation
+	for i := uint64(0); len(thread0) < 5; i++ {
+		k := newKey(t, 100+i)
+		a := types.AddressOf(k.Public())
+		if a.Thread(cfg.ThreadCount) != 0 {
+			continue
+		}
+		st.bal[a] = types.MustAmount("100")
+		op := transfer(k, []string{"0.01", "0.5", "0.02", "1", "0.03"}[len(thread0)], "1", 10)
+		if err := p.Add(op); err != nil {
+			t.Fatal(err)
+		}
+		thread0 = append(thread0, op)
+	}
+	got := p.BlockOperations(types.Slot{Period: 3, Thread: 0})
+	if len(got) != 3 {
+		t.Fatalf("got %d ops", len(got))
+	}
+	wantFees := []string{"1", "0.5", "0.03"}
+	for i, op := range got {
+		if op.Op.Fee.String() != wantFees[i] {
+			t.Fatalf("op %d fee %s, want %s", i, op.Op.Fee, wantFees[i])
+		}
+	}
+	if len(p.BlockOperations(types.Slot{Period: 3, Thread: 1})) != 0 {
+		t.Fatal("ops of another thread selected")
+	}
+	if len(p.BlockOperations(types.Slot{Period: 11, Thread: 0})) != 0 {
+		t.Fatal("expired ops selected")
+	}
+}
+
+func TestEvictionKeepsBestFees(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxCount = 10
+	st := &fakeState{bal: map[types.Address]types.Amount{}, executed: map[types.OperationID]bool{}}
+	p := NewOperations(cfg, st)
+	seed := uint64(42)
+	r := rand.New(rand.NewPCG(seed, 0))
+	for i := uint64(0); i < 50; i++ {
+		k := newKey(t, 1000+i)
+		st.bal[types.AddressOf(k.Public())] = types.MustAmount("100")
+		fee := types.Amount(10_000_000 + r.Uint64N(1_000_000_000))
+		op := types.SignOperation(types.Operation{Fee: fee, ExpirePeriod: 10, Type: types.OpRollSell, RollCount: 1}, k, 77)
+		_ = p.Add(op)
+	}
+	if n, _ := p.Len(); n != 10 {
+		t.Fatalf("seed %d: pool holds %d, want 10", seed, n)
+	}
+}
