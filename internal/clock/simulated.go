@@ -9,8 +9,9 @@ import (
 
 // Simulated is a Clock that moves only when told to. Timers fire during
 // Advance or Set, in order of deadline and, for equal deadlines, in order
-// of creation; while a timer fires, Now reads its deadline. Each timer
-// receives its deadline on a buffered channel, so firing never blocks.
+// of creation. Each timer delivers its own deadline (not the time the
+// clock was moved to) on a buffered channel, so firing never blocks and
+// what a receiver sees does not depend on how far the clock jumped.
 // All methods are safe for concurrent use.
 type Simulated struct {
 	mu      sync.Mutex

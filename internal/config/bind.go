@@ -14,19 +14,19 @@ import (
 // Massa; port 0 means "any free port" (tests use it).
 func ParseBind(s string) (netip.Addr, uint16, error) {
 	if s == "" {
-		return netip.Addr{}, 0, fmt.Errorf("empty address: want \"ip:port\" such as \"0.0.0.0:33035\" or \"[::]:31244\": %w", ErrBadBind)
+		return netip.Addr{}, 0, errorf("empty address: want \"ip:port\" such as \"0.0.0.0:33035\" or \"[::]:31244\": %w", ErrBadBind)
 	}
 	host, portStr, err := net.SplitHostPort(s)
 	if err != nil {
-		return netip.Addr{}, 0, fmt.Errorf("%q: want \"ip:port\" such as \"0.0.0.0:33035\" or \"[::]:31244\" (IPv6 in brackets): %w", clip(s), ErrBadBind)
+		return netip.Addr{}, 0, errorf("%q: want \"ip:port\" such as \"0.0.0.0:33035\" or \"[::]:31244\" (IPv6 in brackets): %w", clip(s), ErrBadBind)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.Addr{}, 0, fmt.Errorf("%q: %q is not an IP address (host names are not accepted): %w", clip(s), clip(host), ErrBadBind)
+		return netip.Addr{}, 0, errorf("%q: %q is not an IP address (host names are not accepted): %w", clip(s), clip(host), ErrBadBind)
 	}
 	port, err := strconv.ParseUint(portStr, 10, 16)
 	if err != nil {
-		return netip.Addr{}, 0, fmt.Errorf("%q: port %q is not a number in 0..65535: %w", clip(s), clip(portStr), ErrBadBind)
+		return netip.Addr{}, 0, errorf("%q: port %q is not a number in 0..65535: %w", clip(s), clip(portStr), ErrBadBind)
 	}
 	return ip, uint16(port), nil
 }
@@ -74,7 +74,7 @@ func CheckPortsFree(binds []Bind, file string) error {
 	for _, b := range binds {
 		ip, port, err := ParseBind(b.Addr)
 		if err != nil {
-			return fmt.Errorf("%s: %w", where(b), err)
+			return errorf("%s: %w", where(b), err)
 		}
 		l, err := net.Listen("tcp", b.Addr)
 		if err == nil {
@@ -87,19 +87,19 @@ func CheckPortsFree(binds []Bind, file string) error {
 			if pid, name, ok := findPortOwner("/proc", port); ok {
 				holder = fmt.Sprintf(" by %s (pid %d)", name, pid)
 			}
-			return fmt.Errorf("port %d is already in use%s (%s); stop the other program or change the key: %w",
+			return errorf("port %d is already in use%s (%s); stop the other program or change the key: %w",
 				port, holder, where(b), ErrPortInUse)
 		case errors.Is(err, syscall.EACCES):
-			return fmt.Errorf("cannot listen on %s (%s): permission denied, ports below 1024 need privileges; change the key: %w",
+			return errorf("cannot listen on %s (%s): permission denied, ports below 1024 need privileges; change the key: %w",
 				b.Addr, where(b), ErrListen)
 		case errors.Is(err, syscall.EADDRNOTAVAIL):
-			return fmt.Errorf("cannot listen on %s (%s): %s is not an address of this machine; change the key: %w",
+			return errorf("cannot listen on %s (%s): %s is not an address of this machine; change the key: %w",
 				b.Addr, where(b), ip, ErrListen)
 		case ip.Is6() && !ip.Is4In6() && errors.Is(err, syscall.EAFNOSUPPORT):
-			return fmt.Errorf("cannot listen on %s (%s): IPv6 is not available on this machine; set [network] ipv6 = false or bind an IPv4 address: %w",
+			return errorf("cannot listen on %s (%s): IPv6 is not available on this machine; set [network] ipv6 = false or bind an IPv4 address: %w",
 				b.Addr, where(b), ErrListen)
 		default:
-			return fmt.Errorf("cannot listen on %s (%s): %v: %w", b.Addr, where(b), err, ErrListen)
+			return errorf("cannot listen on %s (%s): %v: %w", b.Addr, where(b), err, ErrListen)
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -282,7 +281,7 @@ func Default() Config {
 func DefaultHome() (string, error) {
 	h, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the user's home directory (give --home): %w", err)
+		return "", errorf("cannot find the user's home directory (give --home): %w", err)
 	}
 	return filepath.Join(h, DefaultHomeDir), nil
 }

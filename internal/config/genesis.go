@@ -79,36 +79,36 @@ func (c *Config) LoadGenesis(base NetworkParams, path string) (*Genesis, error) 
 		}
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		if err := g.Params.Validate(); err != nil {
-			return nil, fmt.Errorf("network parameters: %w", err)
+			return nil, prefixEach("network parameters", err)
 		}
 	default:
-		return nil, fmt.Errorf("genesis file: %w", err)
+		return nil, errorf("genesis file: %w", err)
 	}
 
 	if p := c.Path(c.Ledger.InitialLedgerPath); p != "" {
 		data, err := readFile(p, maxGenesisFileSize)
 		switch {
 		case err == nil && haveLedger:
-			return nil, fmt.Errorf("the initial ledger is given twice, in %s (\"initial_ledger\") and in %s ([ledger] initial_ledger_path); keep one: %w", path, p, ErrConflict)
+			return nil, errorf("the initial ledger is given twice, in %s (\"initial_ledger\") and in %s ([ledger] initial_ledger_path); keep one: %w", path, p, ErrConflict)
 		case err == nil:
 			if g.Ledger, err = ParseInitialLedger(p, data); err != nil {
 				return nil, err
 			}
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("[ledger] initial_ledger_path: %w", err)
+			return nil, errorf("[ledger] initial_ledger_path: %w", err)
 		}
 	}
 	if p := c.Path(c.Selector.InitialRollsPath); p != "" {
 		data, err := readFile(p, maxGenesisFileSize)
 		switch {
 		case err == nil && haveRolls:
-			return nil, fmt.Errorf("the initial rolls are given twice, in %s (\"initial_rolls\") and in %s ([selector] initial_rolls_path); keep one: %w", path, p, ErrConflict)
+			return nil, errorf("the initial rolls are given twice, in %s (\"initial_rolls\") and in %s ([selector] initial_rolls_path); keep one: %w", path, p, ErrConflict)
 		case err == nil:
 			if g.Rolls, err = ParseInitialRolls(p, data); err != nil {
 				return nil, err
 			}
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("[selector] initial_rolls_path: %w", err)
+			return nil, errorf("[selector] initial_rolls_path: %w", err)
 		}
 	}
 	return g, nil
@@ -157,14 +157,14 @@ type jsonDoc struct {
 
 func (d *jsonDoc) errorf(off int64, format string, args ...any) error {
 	line := 1 + bytes.Count(d.data[:min(max(off, 0), int64(len(d.data)))], []byte{'\n'})
-	return fmt.Errorf("%s:%d: "+format, append([]any{d.name, line}, args...)...)
+	return errorf("%s:%d: "+format, append([]any{d.name, line}, args...)...)
 }
 
 // root checks the whole document's syntax and returns its single value and
 // that value's offset.
 func (d *jsonDoc) root() ([]byte, int64, error) {
 	if len(d.data) > maxGenesisFileSize {
-		return nil, 0, fmt.Errorf("%s: %d bytes, more than %d: %w", d.name, len(d.data), maxGenesisFileSize, ErrTooLarge)
+		return nil, 0, errorf("%s: %d bytes, more than %d: %w", d.name, len(d.data), maxGenesisFileSize, ErrTooLarge)
 	}
 	dec := json.NewDecoder(bytes.NewReader(d.data))
 	var raw json.RawMessage
@@ -174,7 +174,7 @@ func (d *jsonDoc) root() ([]byte, int64, error) {
 		case errors.As(err, &se):
 			return nil, 0, d.errorf(se.Offset, "%v: %w", err, ErrMalformed)
 		case errors.Is(err, io.EOF):
-			return nil, 0, fmt.Errorf("%s: empty file: %w", d.name, ErrMalformed)
+			return nil, 0, errorf("%s: empty file: %w", d.name, ErrMalformed)
 		default:
 			return nil, 0, d.errorf(dec.InputOffset(), "%v: %w", err, ErrMalformed)
 		}
@@ -257,7 +257,7 @@ func (d *jsonDoc) genesis(base NetworkParams) (g *Genesis, haveLedger, haveRolls
 		return nil, false, false, err
 	}
 	if err := g.Params.Validate(); err != nil {
-		return nil, false, false, fmt.Errorf("%s: params: %w", d.name, err)
+		return nil, false, false, prefixEach(d.name+": params", err)
 	}
 	if credits != nil {
 		if g.DeferredCredits, err = d.deferredCredits(credits, creditsOff, g.Params.ThreadCount); err != nil {
@@ -314,7 +314,7 @@ func jsonTypeHint(err error, t reflect.Type) string {
 func (d *jsonDoc) address(off int64, what, key string) (types.Address, error) {
 	a, err := types.ParseAddress(key)
 	if err != nil {
-		return types.Address{}, d.errorf(off, "%s: %w", what, err)
+		return types.Address{}, d.errorf(off, "%s: %w: %w", what, err, ErrInvalid)
 	}
 	return a, nil
 }
@@ -339,7 +339,7 @@ func (d *jsonDoc) ledger(raw []byte, off int64) ([]LedgerEntry, error) {
 			case "balance":
 				hasBalance = true
 				if err := json.Unmarshal(v, &e.Balance); err != nil {
-					return d.errorf(off, "%s.balance: %w", what, err)
+					return d.errorf(off, "%s.balance: %w: %w", what, err, ErrInvalid)
 				}
 			case "bytecode":
 				b, err := byteArray(v, maxBytecodeLength)
@@ -457,15 +457,15 @@ func (d *jsonDoc) deferredCredits(raw []byte, off int64, threads uint8) ([]Defer
 func byteArray(raw []byte, limit int) ([]byte, error) {
 	var nums []uint16
 	if err := json.Unmarshal(raw, &nums); err != nil {
-		return nil, fmt.Errorf("want an array of byte values 0..255: %w", ErrInvalid)
+		return nil, errorf("want an array of byte values 0..255: %w", ErrInvalid)
 	}
 	if len(nums) > limit {
-		return nil, fmt.Errorf("%d bytes, more than %d: %w", len(nums), limit, ErrTooLarge)
+		return nil, errorf("%d bytes, more than %d: %w", len(nums), limit, ErrTooLarge)
 	}
 	out := make([]byte, len(nums))
 	for i, n := range nums {
 		if n > 255 {
-			return nil, fmt.Errorf("[%d] = %d is not a byte value 0..255: %w", i, n, ErrInvalid)
+			return nil, errorf("[%d] = %d is not a byte value 0..255: %w", i, n, ErrInvalid)
 		}
 		out[i] = byte(n)
 	}
@@ -478,33 +478,33 @@ func datastore(raw []byte) ([]types.DatastoreEntry, error) {
 	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(t, &m); err != nil || len(m) != 0 {
-			return nil, fmt.Errorf("write entries as an array of [[key bytes], [value bytes]] pairs: %w", ErrInvalid)
+			return nil, errorf("write entries as an array of [[key bytes], [value bytes]] pairs: %w", ErrInvalid)
 		}
 		return nil, nil
 	}
 	var pairs [][]json.RawMessage
 	if err := json.Unmarshal(raw, &pairs); err != nil {
-		return nil, fmt.Errorf("want an array of [[key bytes], [value bytes]] pairs: %w", ErrInvalid)
+		return nil, errorf("want an array of [[key bytes], [value bytes]] pairs: %w", ErrInvalid)
 	}
 	out := make([]types.DatastoreEntry, 0, len(pairs))
 	for i, p := range pairs {
 		if len(p) != 2 {
-			return nil, fmt.Errorf("[%d]: want a [[key bytes], [value bytes]] pair: %w", i, ErrInvalid)
+			return nil, errorf("[%d]: want a [[key bytes], [value bytes]] pair: %w", i, ErrInvalid)
 		}
 		k, err := byteArray(p[0], maxDatastoreKeyLength)
 		if err != nil {
-			return nil, fmt.Errorf("[%d] key: %w", i, err)
+			return nil, errorf("[%d] key: %w", i, err)
 		}
 		v, err := byteArray(p[1], maxDatastoreValueLength)
 		if err != nil {
-			return nil, fmt.Errorf("[%d] value: %w", i, err)
+			return nil, errorf("[%d] value: %w", i, err)
 		}
 		out = append(out, types.DatastoreEntry{Key: k, Value: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Key, out[j].Key) < 0 })
 	for i := 1; i < len(out); i++ {
 		if bytes.Equal(out[i-1].Key, out[i].Key) {
-			return nil, fmt.Errorf("key %v given twice: %w", out[i].Key, ErrInvalid)
+			return nil, errorf("key %v given twice: %w", out[i].Key, ErrInvalid)
 		}
 	}
 	return out, nil

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 
 	toml "github.com/pelletier/go-toml/v2"
@@ -34,7 +36,7 @@ func Load(home string) (*Config, error) {
 		c := Default()
 		c.Home, c.File = home, path
 		if err := c.Validate(); err != nil {
-			return nil, err
+			return nil, prefixEach(path, err)
 		}
 		return &c, nil
 	}
@@ -58,19 +60,19 @@ func LoadFile(home, path string) (*Config, error) {
 // [protocol] into [network]; applies [network] ipv6; and validates.
 func Parse(home, name string, data []byte) (*Config, error) {
 	if len(data) > maxConfigFileSize {
-		return nil, fmt.Errorf("%s: %d bytes, more than %d: %w", name, len(data), maxConfigFileSize, ErrTooLarge)
+		return nil, errorf("%s: %d bytes, more than %d: %w", name, len(data), maxConfigFileSize, ErrTooLarge)
 	}
 	fc := fileConfig{Config: Default()}
 	fc.Protocol = fc.Network
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, data, err)
 	}
 	// The strict decode succeeded, so the generic one does too; it tells
 	// which keys the file actually sets, which the typed tree cannot.
 	var present map[string]any
 	if err := toml.Unmarshal(data, &present); err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrMalformed)
+		return nil, errorf("%s: %v: %w", name, err, ErrMalformed)
 	}
 	if err := mergeProtocol(name, &fc, present); err != nil {
 		return nil, err
@@ -79,7 +81,7 @@ func Parse(home, name string, data []byte) (*Config, error) {
 	c.Home, c.File = home, name
 	c.ApplyIPv6()
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, prefixEach(name, err)
 	}
 	return &c, nil
 }
@@ -102,7 +104,7 @@ func mergeProtocol(name string, fc *fileConfig, present map[string]any) error {
 			continue
 		}
 		if _, both := netKeys[key]; both && !reflect.DeepEqual(nv.Field(i).Interface(), pv.Field(i).Interface()) {
-			return fmt.Errorf("%s: [network] %s and [protocol] %s are both set, to different values; [protocol] is Massa's name for [network], keep one: %w",
+			return errorf("%s: [network] %s and [protocol] %s are both set, to different values; [protocol] is Massa's name for [network], keep one: %w",
 				name, key, key, ErrConflict)
 		}
 		nv.Field(i).Set(pv.Field(i))
@@ -129,14 +131,14 @@ func (c *Config) ApplyIPv6() {
 
 // decodeError turns go-toml's errors into one line per problem naming the
 // file, the line and the key, with a suggestion for unknown keys.
-func decodeError(name string, err error) error {
+func decodeError(name string, data []byte, err error) error {
 	var sm *toml.StrictMissingError
 	if errors.As(err, &sm) {
 		errs := make([]error, 0, len(sm.Errors))
 		for i := range sm.Errors {
 			e := &sm.Errors[i]
 			line, _ := e.Position()
-			errs = append(errs, fmt.Errorf("%s:%d: %s: %w", name, line, unknownKeyMessage(e.Key(), strings.Contains(e.Error(), "missing table")), ErrUnknownKey))
+			errs = append(errs, errorf("%s:%d: %s: %w", name, line, unknownKeyMessage(e.Key(), strings.Contains(e.Error(), "missing table")), ErrUnknownKey))
 		}
 		return errors.Join(errs...)
 	}
@@ -144,16 +146,69 @@ func decodeError(name string, err error) error {
 	if errors.As(err, &de) {
 		line, col := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
-		if key := []string(de.Key()); len(key) > 0 {
-			if want := describeKeyType(key); want != "" && strings.HasPrefix(msg, "cannot decode TOML ") {
-				got := strings.Fields(strings.TrimPrefix(msg, "cannot decode TOML "))
-				msg = fmt.Sprintf("wrong type: got a TOML %s, want %s", got[0], want)
+		if key := []string(de.Key()); len(key) > 0 && !strings.Contains(msg, "already defined") {
+			// go-toml's type errors name Go types; say what the key takes.
+			if want := describeKeyType(key); want != "" {
+				switch {
+				case strings.HasPrefix(msg, "cannot decode TOML "):
+					got := strings.Fields(strings.TrimPrefix(msg, "cannot decode TOML "))
+					msg = fmt.Sprintf("wrong type: got a TOML %s, want %s", got[0], want)
+				case strings.Contains(msg, "cannot be stored in"):
+					msg = "out of range: want " + want
+				}
 			}
-			return fmt.Errorf("%s:%d:%d: %s: %s: %w", name, line, col, keyName(key), msg, ErrInvalid)
+			return errorf("%s:%d:%d: %s: %s: %w", name, line, col, keyName(key), msg, ErrInvalid)
 		}
-		return fmt.Errorf("%s:%d:%d: %s: %w", name, line, col, msg, ErrMalformed)
+		return errorf("%s:%d:%d: %s: %w", name, line, col, msg, ErrMalformed)
 	}
-	return fmt.Errorf("%s: %v: %w", name, err, ErrMalformed)
+	// A TextUnmarshaler fed a bare TOML number fails without a position;
+	// find the key by re-checking the amount keys.
+	if key := badAmountKey(data); key != "" {
+		return errorf("%s: %s: %v: %w", name, key, err, ErrInvalid)
+	}
+	return errorf("%s: %v: %w", name, err, ErrMalformed)
+}
+
+// badAmountKey returns the first Amount key of the document whose value
+// does not parse as an amount, or "".
+func badAmountKey(data []byte) string {
+	var doc map[string]any
+	if toml.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	secs := sectionTypes()
+	names := make([]string, 0, len(secs))
+	for n := range secs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, sec := range names {
+		st := secs[sec]
+		table, _ := doc[sec].(map[string]any)
+		if st.Kind() != reflect.Struct || table == nil {
+			continue
+		}
+		for key, i := range tomlFields(st) {
+			v, ok := table[key]
+			if !ok || st.Field(i).Type != reflect.TypeFor[Amount]() {
+				continue
+			}
+			var text string
+			switch x := v.(type) {
+			case string:
+				text = x
+			case int64:
+				text = strconv.FormatInt(x, 10)
+			case float64:
+				text = strconv.FormatFloat(x, 'f', -1, 64)
+			}
+			var a Amount
+			if a.UnmarshalText([]byte(text)) != nil {
+				return keyName([]string{sec, key})
+			}
+		}
+	}
+	return ""
 }
 
 // keyName prints a key path as an operator writes it: "[api] bind_public".
@@ -189,10 +244,10 @@ func readFile(path string, max int64) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, errorf("%s: %w", path, err)
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s: more than %d bytes: %w", path, max, ErrTooLarge)
+		return nil, errorf("%s: more than %d bytes: %w", path, max, ErrTooLarge)
 	}
 	return data, nil
 }

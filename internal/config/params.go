@@ -100,7 +100,7 @@ func (p *NetworkParams) DatastoreEntryBaseCost() types.Amount {
 func (p *NetworkParams) Validate() error {
 	var errs []error
 	bad := func(field string, val any, why string) {
-		errs = append(errs, fmt.Errorf("%s = %v: %s: %w", field, val, why, ErrInvalid))
+		errs = append(errs, errorf("%s = %v: %s: %w", field, val, why, ErrInvalid))
 	}
 	// Massa needs thread_count > 1. The thread of an address is the top
 	// log2(thread_count) bits of its hash's first byte, which only
@@ -175,7 +175,7 @@ func (r *Ratio) UnmarshalJSON(b []byte) error {
 
 // ParseRatio reads "7/10" or a decimal "0.7" (at most 18 decimals).
 func ParseRatio(s string) (Ratio, error) {
-	bad := fmt.Errorf("ratio %q: want \"num/den\" or a decimal like \"0.7\": %w", clip(s), ErrInvalid)
+	bad := errorf("ratio %q: want \"num/den\" or a decimal like \"0.7\": %w", clip(s), ErrInvalid)
 	if n, d, ok := strings.Cut(s, "/"); ok {
 		num, err1 := strconv.ParseUint(strings.TrimSpace(n), 10, 64)
 		den, err2 := strconv.ParseUint(strings.TrimSpace(d), 10, 64)

@@ -46,7 +46,7 @@ func describeKeyType(key []string) string {
 	ft := st.Field(i).Type
 	switch {
 	case ft == reflect.TypeFor[Millis]():
-		return "an integer number of milliseconds"
+		return "a non-negative integer number of milliseconds"
 	case ft == reflect.TypeFor[Amount]():
 		return "an amount of MAS as a string, like \"0.01\""
 	}
@@ -55,8 +55,10 @@ func describeKeyType(key []string) string {
 		return "true or false"
 	case reflect.String:
 		return "a string"
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return fmt.Sprintf("a non-negative integer (at most %d)", uint64(1)<<(ft.Bits())-1)
+	case reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return fmt.Sprintf("an integer from 0 to %d", uint64(1)<<(ft.Bits())-1)
 	case reflect.Slice:
 		if ft.Elem().Kind() == reflect.Slice {
 			return "an array of [\"ip:port\", \"N…\"] pairs"

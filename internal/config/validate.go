@@ -82,7 +82,7 @@ func (c *Config) Validate() error {
 			v.add(key, e[0], "must be the address of a bootstrap server, not a wildcard or port 0")
 		}
 		if _, err := crypto.ParseNodeID(e[1]); err != nil {
-			v.fail(key, fmt.Errorf("node id %q: %w", clip(e[1]), err))
+			v.fail(key, errorf("node id %q: %w", clip(e[1]), err))
 		}
 	}
 	switch b.BootstrapProtocol {
@@ -135,11 +135,11 @@ func (c *Config) Validate() error {
 type validator struct{ errs []error }
 
 func (v *validator) add(key string, val any, why string) {
-	v.errs = append(v.errs, fmt.Errorf("%s = %s: %s: %w", key, quote(val), why, ErrInvalid))
+	v.errs = append(v.errs, errorf("%s = %s: %s: %w", key, quote(val), why, ErrInvalid))
 }
 
 func (v *validator) fail(key string, err error) {
-	v.errs = append(v.errs, fmt.Errorf("%s: %w", key, err))
+	v.errs = append(v.errs, errorf("%s: %w", key, err))
 }
 
 func (v *validator) check(ok bool, key string, val any, why string) {
@@ -148,7 +148,9 @@ func (v *validator) check(ok bool, key string, val any, why string) {
 	}
 }
 
-func (v *validator) positive(key string, val uint64) { v.check(val > 0, key, val, "must be more than 0") }
+func (v *validator) positive(key string, val uint64) {
+	v.check(val > 0, key, val, "must be more than 0")
+}
 
 func (v *validator) nonEmpty(key, val string) { v.check(val != "", key, val, "must not be empty") }
 

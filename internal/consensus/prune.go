@@ -151,64 +151,58 @@ func (g *Graph) pruneWaitingSlot() {
 	}
 }
 
+// pruneVerdict is what pruning does with a waiting entry: discard it with
+// a reason, or drop it without a status.
+type pruneVerdict struct {
+	discard bool
+	reason  Reason
+	err     error
+}
+
 // pruneWaitingDeps discards waiting blocks that depend on a discarded
 // block (stale, or invalid when the dependency is invalid) or that are
 // not after the latest final block of their thread, then drops the oldest
 // (by sequence number) beyond MaxDependencyBlocks; the blocks depending on
-// those are dropped or discarded in chain.
+// those are dropped or discarded in chain, until nothing changes.
 func (g *Graph) pruneWaitingDeps() {
-	type verdict struct {
-		discard bool // false: drop without a status
-		reason  Reason
-		err     error
+	out := make(map[*entry]pruneVerdict)
+	discardedDep := func(d types.BlockID) (pruneVerdict, bool) {
+		de := g.blocks[d]
+		if de == nil || de.st != stDiscarded {
+			return pruneVerdict{}, false
+		}
+		return depDiscard(d, de.reason), true
 	}
-	out := make(map[*entry]verdict)
 	var keep []*entry
 	for _, e := range sortedEntries(g.waitingDeps) {
-		if v, found := g.depVerdict(e, func(d types.BlockID) (verdict, bool) {
-			de := g.blocks[d]
-			if de == nil || de.st != stDiscarded {
-				return verdict{}, false
-			}
-			if de.reason == ReasonInvalid {
-				return verdict{true, ReasonInvalid, fmt.Errorf("dependency %s is invalid: %w", d, ErrInvalidDependency)}, true
-			}
-			return verdict{true, ReasonStale, fmt.Errorf("dependency %s was discarded: %w", d, ErrStale)}, true
-		}); found {
+		if v, found := depVerdict(e, discardedDep); found {
 			out[e] = v
 			continue
 		}
 		if lf := g.latestFinal[e.hdr.Slot.Thread].hdr.Slot.Period; e.hdr.Slot.Period <= lf {
-			out[e] = verdict{true, ReasonStale, fmt.Errorf("period %d is not after the latest final period %d of its thread: %w", e.hdr.Slot.Period, lf, ErrStale)}
+			out[e] = pruneVerdict{true, ReasonStale,
+				fmt.Errorf("period %d is not after the latest final period %d of its thread: %w", e.hdr.Slot.Period, lf, ErrStale)}
 			continue
 		}
 		keep = append(keep, e)
 	}
-	byID := func(d types.BlockID) (verdict, bool) {
+	prunedDep := func(d types.BlockID) (pruneVerdict, bool) {
 		de := g.blocks[d]
 		if de == nil {
-			return verdict{}, false
+			return pruneVerdict{}, false
 		}
 		v, ok := out[de]
-		if !ok {
-			return verdict{}, false
+		if !ok || !v.discard {
+			return pruneVerdict{}, ok
 		}
-		switch {
-		case !v.discard:
-			return verdict{}, true
-		case v.reason == ReasonInvalid:
-			return verdict{true, ReasonInvalid, fmt.Errorf("dependency %s is invalid: %w", d, ErrInvalidDependency)}, true
-		default:
-			return verdict{true, ReasonStale, fmt.Errorf("dependency %s was discarded: %w", d, ErrStale)}, true
-		}
+		return depDiscard(d, v.reason), true
 	}
 	for {
-		// chain until nothing changes
 		for changed := true; changed; {
 			changed = false
 			kept := keep[:0]
 			for _, e := range keep {
-				if v, found := g.depVerdict(e, byID); found {
+				if v, found := depVerdict(e, prunedDep); found {
 					out[e] = v
 					changed = true
 				} else {
@@ -227,7 +221,7 @@ func (g *Graph) pruneWaitingDeps() {
 				oldest = i
 			}
 		}
-		out[keep[oldest]] = verdict{}
+		out[keep[oldest]] = pruneVerdict{}
 		keep = slices.Delete(keep, oldest, oldest+1)
 	}
 	done := make([]*entry, 0, len(out))
@@ -236,8 +230,7 @@ func (g *Graph) pruneWaitingDeps() {
 	}
 	slices.SortFunc(done, cmpEntry)
 	for _, e := range done {
-		v := out[e]
-		if v.discard {
+		if v := out[e]; v.discard {
 			g.discard(e, v.reason, v.err)
 		} else {
 			g.forget(e)
@@ -246,9 +239,75 @@ func (g *Graph) pruneWaitingDeps() {
 	}
 }
 
-// depVerdict looks at e's unsatisfied dependencies in id order: the first
-// invalid one wins, else any stale one, else any drop.
-func (g *Graph) depVerdict[V any](e *entry, of func(types.BlockID) (V, bool)) (V, bool) {
-	var zero V
-	return zero, false
+// depDiscard is the verdict for a block whose dependency d was discarded
+// for reason r: invalid stays invalid, anything else is stale.
+func depDiscard(d types.BlockID, r Reason) pruneVerdict {
+	if r == ReasonInvalid {
+		return pruneVerdict{true, ReasonInvalid, fmt.Errorf("dependency %s is invalid: %w", d, ErrInvalidDependency)}
+	}
+	return pruneVerdict{true, ReasonStale, fmt.Errorf("dependency %s was discarded: %w", d, ErrStale)}
+}
+
+// depVerdict looks at e's unsatisfied dependencies in id order and keeps
+// the worst finding: invalid, then stale, then drop.
+func depVerdict(e *entry, of func(types.BlockID) (pruneVerdict, bool)) (pruneVerdict, bool) {
+	deps := make([]types.BlockID, 0, len(e.deps))
+	for d := range e.deps {
+		deps = append(deps, d)
+	}
+	slices.SortFunc(deps, func(a, b types.BlockID) int { return a.Compare(b) })
+	var best pruneVerdict
+	found := false
+	for _, d := range deps {
+		v, ok := of(d)
+		if !ok {
+			continue
+		}
+		if v.discard && v.reason == ReasonInvalid {
+			return v, true
+		}
+		if !found || (v.discard && !best.discard) {
+			best = v
+		}
+		found = true
+	}
+	return best, found
+}
+
+// pruneDiscarded forgets the oldest discarded entries beyond
+// MaxDiscardedBlocks.
+func (g *Graph) pruneDiscarded() {
+	excess := len(g.discarded) - g.p.MaxDiscardedBlocks
+	if excess <= 0 {
+		return
+	}
+	list := make([]*entry, 0, len(g.discarded))
+	for _, e := range g.discarded {
+		list = append(list, e)
+	}
+	slices.SortFunc(list, func(a, b *entry) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return cmpEntry(a, b)
+	})
+	for _, e := range list[:excess] {
+		g.forget(e)
+		g.out.Forgotten = append(g.out.Forgotten, e.hdr.ID)
+	}
+}
+
+// rebuildWaiters rebuilds the dependency index from the waiting entries.
+func (g *Graph) rebuildWaiters() {
+	g.waiters = make(map[types.BlockID][]types.BlockID)
+	for _, e := range sortedEntries(g.waitingDeps) {
+		for d := range e.deps {
+			if d != e.hdr.ID {
+				g.waiters[d] = append(g.waiters[d], e.hdr.ID)
+			}
+		}
+	}
 }

@@ -185,13 +185,13 @@ type Clique struct {
 
 // BlockInfo is what the graph knows of a block.
 type BlockInfo struct {
-	ID        types.BlockID
-	Slot      types.Slot
-	Parents   []types.BlockID
-	Creator   types.Address
-	Status    Status
-	Fitness   uint64
-	IsFinal   bool
+	ID            types.BlockID
+	Slot          types.Slot
+	Parents       []types.BlockID
+	Creator       types.Address
+	Status        Status
+	Fitness       uint64
+	IsFinal       bool
 	InBlockclique bool
 	// FullBlock is false while only the header is known.
 	FullBlock bool

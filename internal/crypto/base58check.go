@@ -29,7 +29,7 @@ func Base58CheckDecode(s string) ([]byte, error) {
 	}
 	raw, err := base58.Decode(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q", ErrBadBase58, s)
+		return nil, ErrBadBase58
 	}
 	if len(raw) < 4 {
 		return nil, fmt.Errorf("base58check: %w", ErrTooShort)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -310,4 +312,32 @@ func TestChunkSize(t *testing.T) {
 	require.Equal(t, 1024, chunkSize(1024, 1, 1024))
 	require.Equal(t, 512, chunkSize(1024, 2, 1024))
 	require.Equal(t, 834, chunkSize(5000, 2, 1024))
+}
+
+func TestForChunksRunsConcurrently(t *testing.T) {
+	v := NewBatchVerifier(BatchOptions{Workers: 2})
+	// Two chunks; each waits for the other to start, which only happens if
+	// they run on different goroutines.
+	started := make(chan struct{}, 2)
+	var mu sync.Mutex
+	var seen [][2]int
+	v.forChunks(2*minParallelChunk, func(lo, hi int) bool {
+		mu.Lock()
+		seen = append(seen, [2]int{lo, hi})
+		mu.Unlock()
+		started <- struct{}{}
+		deadline := time.After(10 * time.Second)
+		for len(started) < 2 {
+			select {
+			case <-deadline:
+				t.Error("chunks did not run concurrently")
+				return false
+			default:
+				runtime.Gosched()
+			}
+		}
+		return true
+	})
+	slices.SortFunc(seen, func(a, b [2]int) int { return a[0] - b[0] })
+	require.Equal(t, [][2]int{{0, minParallelChunk}, {minParallelChunk, 2 * minParallelChunk}}, seen)
 }

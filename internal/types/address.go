@@ -55,9 +55,9 @@ func (a Address) AppendBinary(dst []byte) []byte {
 
 // Address reads the binary form.
 func (r *Reader) Address(field string) Address {
-	cat := r.U64(field + " category")
-	ver := r.U64(field + " version")
-	h := r.Fixed(field+" hash", crypto.HashSize)
+	cat := r.uvarintSuffix(field, " category", 64)
+	ver := r.uvarintSuffix(field, " version", 64)
+	h := r.fixedSuffix(field, " hash", crypto.HashSize)
 	if r.err != nil {
 		return Address{}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/gomassa/gomassa/internal/crypto"
@@ -25,7 +26,7 @@ const fuzzChainID = 77658377
 
 // goldenSeeds returns the operation contents and SecureShare wire forms of
 // the shared conformance vectors, or nothing when the folder is absent.
-func goldenSeeds(f *testing.F) (contents, signed [][]byte) {
+func goldenSeeds(tb testing.TB) (contents, signed [][]byte) {
 	_, file, _, _ := runtime.Caller(0)
 	p := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "conformance", "vectors", "web3-vectors.json")
 	if env := os.Getenv("GOMASSA_SHARED"); env != "" {
@@ -34,7 +35,7 @@ func goldenSeeds(f *testing.F) (contents, signed [][]byte) {
 	if _, err := os.Stat(p); err != nil {
 		return nil, nil
 	}
-	v := loadVectors(f)
+	v := loadVectors(tb)
 	for _, c := range v.Cases {
 		for _, o := range c.Operations {
 			if b, err := hex.DecodeString(o.ContentHex); err == nil {
@@ -306,18 +307,24 @@ func FuzzUvarint(f *testing.F) {
 	})
 }
 
-func TestGoldenSeedsLoad(t *testing.T) {
-	f := &testing.F{}
-	_ = f
-	contents, signed := goldenSeedsFor(t)
-	if len(contents) == 0 || len(signed) != len(contents) {
-		t.Skip("no shared vectors")
+// TestGoldenSeeds makes sure the fuzz seeds taken from the vectors are the
+// valid wire forms they are meant to be.
+func TestGoldenSeeds(t *testing.T) {
+	contents, signed := goldenSeeds(t)
+	if len(contents) == 0 {
+		t.Skip("shared conformance vectors not found")
 	}
-	for _, w := range signed {
-		so, err := DecodeSignedOperation(w, 0)
-		if err != nil {
-			t.Fatal(err)
+	if len(signed) != len(contents) {
+		t.Fatalf("%d contents, %d wire forms", len(contents), len(signed))
+	}
+	chainID, err := strconv.ParseUint(loadVectors(t).ChainID, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range signed {
+		so, err := DecodeSignedOperation(w, chainID)
+		if err != nil || !so.VerifySignature() || !bytes.Equal(so.Content, contents[i]) {
+			t.Fatalf("seed %d: %v", i, err)
 		}
-		_ = so
 	}
 }

@@ -51,7 +51,7 @@ func parseID(s string, letter byte, what string) ([32]byte, error) {
 }
 
 func (r *Reader) id(field string) [32]byte {
-	v := r.U64(field + " version")
+	v := r.uvarintSuffix(field, " version", 64)
 	h := r.Fixed(field, crypto.HashSize)
 	if r.err != nil {
 		return [32]byte{}

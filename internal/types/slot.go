@@ -96,8 +96,8 @@ func (s Slot) AppendBinary(dst []byte) []byte {
 
 // Slot reads a slot, checking the thread against threadCount.
 func (r *Reader) Slot(field string, threadCount uint8) Slot {
-	p := r.U64(field + " period")
-	t := r.Byte(field + " thread")
+	p := r.uvarintSuffix(field, " period", 64)
+	t := r.byteSuffix(field, " thread")
 	if r.err == nil && t >= threadCount {
 		r.Failf(field+" thread", ErrOutOfRange, "%d >= thread count %d", t, threadCount)
 	}

@@ -114,13 +114,19 @@ func (r *Reader) Failf(field string, err error, format string, args ...any) {
 	}
 }
 
-func (r *Reader) uvarint(field string, bits int) uint64 {
+func (r *Reader) uvarint(field string, bits int) uint64 { return r.uvarintSuffix(field, "", bits) }
+
+// The *Suffix readers name the field field+suffix, building that string
+// only on failure: decoding a block reads thousands of ids, and eager
+// concatenation cost one allocation each.
+
+func (r *Reader) uvarintSuffix(field, suffix string, bits int) uint64 {
 	if r.err != nil {
 		return 0
 	}
 	v, n, lossy, err := readUvarintLossy(r.buf[r.off:], bits)
 	if err != nil {
-		r.Fail(field, err)
+		r.Fail(field+suffix, err)
 		return 0
 	}
 	if lossy {
@@ -140,10 +146,12 @@ func (r *Reader) U32(field string) uint32 { return uint32(r.uvarint(field, 32)) 
 func (r *Reader) U16(field string) uint16 { return uint16(r.uvarint(field, 16)) }
 
 // U64Max reads a u64 varint and checks v <= max.
-func (r *Reader) U64Max(field string, max uint64) uint64 {
-	v := r.U64(field)
+func (r *Reader) U64Max(field string, max uint64) uint64 { return r.u64MaxSuffix(field, "", max) }
+
+func (r *Reader) u64MaxSuffix(field, suffix string, max uint64) uint64 {
+	v := r.uvarintSuffix(field, suffix, 64)
 	if r.err == nil && v > max {
-		r.Failf(field, ErrTooLarge, "%d > %d", v, max)
+		r.Failf(field+suffix, ErrTooLarge, "%d > %d", v, max)
 		return 0
 	}
 	return v
@@ -160,12 +168,14 @@ func (r *Reader) U32Max(field string, max uint32) uint32 {
 }
 
 // Byte reads one raw byte.
-func (r *Reader) Byte(field string) byte {
+func (r *Reader) Byte(field string) byte { return r.byteSuffix(field, "") }
+
+func (r *Reader) byteSuffix(field, suffix string) byte {
 	if r.err != nil {
 		return 0
 	}
 	if r.off >= len(r.buf) {
-		r.Fail(field, ErrTruncated)
+		r.Fail(field+suffix, ErrTruncated)
 		return 0
 	}
 	c := r.buf[r.off]
@@ -174,12 +184,14 @@ func (r *Reader) Byte(field string) byte {
 }
 
 // Fixed reads n raw bytes; the result aliases the input.
-func (r *Reader) Fixed(field string, n int) []byte {
+func (r *Reader) Fixed(field string, n int) []byte { return r.fixedSuffix(field, "", n) }
+
+func (r *Reader) fixedSuffix(field, suffix string, n int) []byte {
 	if r.err != nil {
 		return nil
 	}
 	if n < 0 || r.Remaining() < n {
-		r.Fail(field, ErrTruncated)
+		r.Fail(field+suffix, ErrTruncated)
 		return nil
 	}
 	b := r.buf[r.off : r.off+n]
@@ -190,7 +202,7 @@ func (r *Reader) Fixed(field string, n int) []byte {
 // Bytes reads a u64-varint length (checked against max before anything is
 // allocated) and then that many bytes, copied.
 func (r *Reader) Bytes(field string, max uint64) []byte {
-	n := r.U64Max(field+" length", max)
+	n := r.u64MaxSuffix(field, " length", max)
 	if r.err != nil {
 		return nil
 	}

@@ -16,7 +16,10 @@ const (
 	// fileVersion is the only wallet file version; Massa reads 0 as 1.
 	fileVersion = 1
 	// maxFileSize bounds what is read from disk. A real file is under 1 KiB.
-	maxFileSize = 64 << 10
+	maxFileSize = 16 << 10
+	// maxFields bounds every mapping: Massa writes seven fields; a few
+	// unknown ones are tolerated.
+	maxFields = 32
 	// maxSealedSize bounds CipheredData: Massa seals 33 bytes (49 with the
 	// tag), some older files 65 (81); anything far larger is not a key.
 	maxSealedSize = 1024
@@ -115,8 +118,8 @@ func decodeFile(data []byte) (rec *fileRecord, err error) {
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var in yamlFileIn
-	if err := dec.Decode(&in); err != nil {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: empty file", ErrBadFile)
 		}
@@ -127,7 +130,33 @@ func decodeFile(data []byte) (rec *fileRecord, err error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: more than one YAML document", ErrBadFile)
 	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%w: not a YAML mapping", ErrBadFile)
+	}
+	if err := checkMappings(&doc); err != nil {
+		return nil, err
+	}
+	var in yamlFileIn
+	if err := doc.Content[0].Decode(&in); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadFile, err)
+	}
 	return in.record()
+}
+
+// checkMappings refuses any mapping longer than maxFields before the library
+// decodes it: its duplicate-key check is quadratic in a mapping's length, and
+// a wallet file has seven keys. Aliases point inside the tree, so each node is
+// visited once; depth is bounded by the parser.
+func checkMappings(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode && len(n.Content)/2 > maxFields {
+		return fmt.Errorf("%w: line %d: mapping of %d keys, at most %d", ErrBadFile, n.Line, len(n.Content)/2, maxFields)
+	}
+	for _, c := range n.Content {
+		if err := checkMappings(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (in *yamlFileIn) record() (*fileRecord, error) {

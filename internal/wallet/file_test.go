@@ -67,6 +67,10 @@ func TestDecodeFileErrors(t *testing.T) {
 		{"too large", good + "# " + strings.Repeat("x", maxFileSize) + "\n"},
 		{"huge sequence", replaceField(good, "CipheredData", "CipheredData: ["+strings.Repeat("0,", maxSealedSize)+"0]\n")},
 		{"tabs", "\tVersion: 1\n"},
+		// Long mappings are refused before the library's quadratic duplicate check.
+		{"many keys", strings.Repeat("a: 1\n", 3000)},
+		{"long nested mapping", replaceField(good, "Version", "Version: {"+strings.Repeat("a: 1, ", 2000)+"}\n")},
+		{"deep nesting", strings.Repeat("[", 12000)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

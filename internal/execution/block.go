@@ -1,0 +1,111 @@
+package execution
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/gomassa/gomassa/internal/crypto"
+	"github.com/gomassa/gomassa/internal/ledger"
+	"github.com/gomassa/gomassa/internal/pos"
+	"github.com/gomassa/gomassa/internal/types"
+)
+
+// BlockToExecute is what execution needs of a block: its id and slot, who
+// gets the rewards, and its operations in block order. The node builds it
+// from the block and the operation storage; it must not be modified after
+// it is handed to the core.
+type BlockToExecute struct {
+	ID      types.BlockID
+	Slot    types.Slot
+	Creator types.Address
+	// EndorsementCreators are the creators of the endorsements the block
+	// includes, in header order.
+	EndorsementCreators []types.Address
+	// EndorsedBlockCreator is the creator of the block's parent in its own
+	// thread (the block its endorsements endorse).
+	EndorsedBlockCreator types.Address
+	Operations           []*types.SignedOperation
+}
+
+// blockID returns the id of b, nil for a miss.
+func blockID(b *BlockToExecute) *types.BlockID {
+	if b == nil {
+		return nil
+	}
+	id := b.ID
+	return &id
+}
+
+func sameBlock(a, b *types.BlockID) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// Supply accounts for the coins a slot created or destroyed, so that tests
+// and metrics can check that no coin appears or vanishes. With
+// total = balances + roll_price * rolls + deferred credits, executing the
+// slot changes total by exactly
+//
+//	RewardsMinted - FeesBurnt - CreationCosts - CreditsLost
+//	- StorageCharged + StorageRefunded.
+type Supply struct {
+	// RewardsMinted is what the reward split credited (face value, before
+	// any address creation cost).
+	RewardsMinted types.Amount
+	// FeesBurnt is the fees debited from operation senders; they are
+	// re-minted as part of the block credits.
+	FeesBurnt types.Amount
+	// CreationCosts is the 0.001 MAS taken from each credit that created
+	// an address.
+	CreationCosts types.Amount
+	// CreditsLost is deferred credits that could not be paid (the credited
+	// address could not be created).
+	CreditsLost types.Amount
+	// StorageCharged and StorageRefunded are datastore storage costs paid
+	// and refunded by smart contracts.
+	StorageCharged  types.Amount
+	StorageRefunded types.Amount
+}
+
+// Delta is the signed change of the total supply the slot made.
+func (s Supply) Delta() int64 {
+	return int64(s.RewardsMinted) - int64(s.FeesBurnt) - int64(s.CreationCosts) -
+		int64(s.CreditsLost) - int64(s.StorageCharged) + int64(s.StorageRefunded)
+}
+
+func (s *Supply) add(o Supply) {
+	s.RewardsMinted = s.RewardsMinted.SaturatingAdd(o.RewardsMinted)
+	s.FeesBurnt = s.FeesBurnt.SaturatingAdd(o.FeesBurnt)
+	s.CreationCosts = s.CreationCosts.SaturatingAdd(o.CreationCosts)
+	s.CreditsLost = s.CreditsLost.SaturatingAdd(o.CreditsLost)
+	s.StorageCharged = s.StorageCharged.SaturatingAdd(o.StorageCharged)
+	s.StorageRefunded = s.StorageRefunded.SaturatingAdd(o.StorageRefunded)
+}
+
+// SlotOutput is the result of executing one slot: the state changes it
+// makes and what it emitted. The active history holds one per executed
+// candidate slot; finalizing a slot commits its output.
+type SlotOutput struct {
+	Slot  types.Slot
+	Block *types.BlockID // nil for a miss
+
+	Ledger *ledger.Changes
+	PoS    *pos.Changes
+	Ops    map[types.OperationID]ExecutedOp
+	Events []Event
+	// Trail is the execution trail hash after the slot.
+	Trail crypto.Hash
+
+	// OpCount is the number of operations executed (successfully or not).
+	OpCount int
+	Supply  Supply
+}
+
+// sortedOpIDs returns the ids of o.Ops in byte order (deterministic writes).
+func (o *SlotOutput) sortedOpIDs() []types.OperationID {
+	ids := slices.Collect(maps.Keys(o.Ops))
+	slices.SortFunc(ids, types.OperationID.Compare)
+	return ids
+}

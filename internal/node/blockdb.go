@@ -1,0 +1,163 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/gomassa/gomassa/internal/types"
+)
+
+// blockDB keeps final blocks with their operations on disk, outside the
+// hashed state: the node writes each block here before execution treats it
+// as final, so that after a crash the blocks between the last committed
+// final slot and the consensus frontier can be replayed exactly, and so
+// that the API can still show old final blocks.
+type blockDB struct {
+	db      *pebble.DB
+	codec   types.CodecParams
+	chainID uint64
+}
+
+const (
+	blockPrefix = 'b' // 'b' || block id -> block || op count || ops
+	finalPrefix = 'f' // 'f' || slot key -> block id
+)
+
+func openBlockDB(dir string, codec types.CodecParams, chainID uint64) (*blockDB, error) {
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the block database %s: %w", dir, err)
+	}
+	return &blockDB{db: db, codec: codec, chainID: chainID}, nil
+}
+
+func (b *blockDB) Close() error { return b.db.Close() }
+
+func blockKey(id types.BlockID) []byte {
+	k := make([]byte, 0, 1+types.IDSize)
+	k = append(k, blockPrefix)
+	return id.AppendBinary(k)
+}
+
+func finalKey(s types.Slot) []byte {
+	k := s.Key()
+	return append([]byte{finalPrefix}, k[:]...)
+}
+
+// SaveFinal stores a final block and indexes it by slot, synchronously.
+func (b *blockDB) SaveFinal(sb *storedBlock) error {
+	val := sb.block.AppendBinary(nil)
+	val = binary.AppendUvarint(val, uint64(len(sb.ops)))
+	for _, op := range sb.ops {
+		val = op.AppendBinary(val)
+	}
+	batch := b.db.NewBatch()
+	defer batch.Close()
+	id := sb.block.ID()
+	if err := batch.Set(blockKey(id), val, nil); err != nil {
+		return err
+	}
+	if err := batch.Set(finalKey(sb.block.Slot()), id.Bytes(), nil); err != nil {
+		return err
+	}
+	return batch.Commit(pebble.Sync)
+}
+
+// Get loads a stored block with its operations.
+func (b *blockDB) Get(id types.BlockID) (*storedBlock, bool, error) {
+	v, closer, err := b.db.Get(blockKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	r := types.NewReader(v, "stored block")
+	blk := r.Block("block", b.codec)
+	count := r.U64Max("operation count", uint64(b.codec.MaxOperationsPerBlock))
+	if r.Err() != nil {
+		return nil, false, r.Err()
+	}
+	sb := &storedBlock{block: blk}
+	for i := uint64(0); i < count; i++ {
+		op := r.SignedOperation(b.chainID)
+		if r.Err() != nil {
+			return nil, false, r.Err()
+		}
+		sb.ops = append(sb.ops, op)
+	}
+	if err := r.Done(); err != nil {
+		return nil, false, err
+	}
+	return sb, true, nil
+}
+
+// FinalAfter lists the final blocks with slots strictly after s, in slot order.
+func (b *blockDB) FinalAfter(s types.Slot) ([]types.BlockID, error) {
+	start := finalKey(s)
+	start = append(start, 0xff)
+	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: start, UpperBound: []byte{finalPrefix + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []types.BlockID
+	for it.First(); it.Valid(); it.Next() {
+		r := types.NewReader(it.Value(), "final index")
+		id := r.BlockID("block id")
+		if err := r.Done(); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, it.Error()
+}
+
+// LatestFinalPerThread returns, for each thread, the final block with the
+// highest period stored.
+func (b *blockDB) LatestFinalPerThread(threads uint8) ([]types.BlockID, []bool, error) {
+	ids := make([]types.BlockID, threads)
+	found := make([]bool, threads)
+	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: []byte{finalPrefix + 1}})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer it.Close()
+	left := int(threads)
+	for it.Last(); it.Valid() && left > 0; it.Prev() {
+		k := it.Key()
+		if len(k) != 1+types.SlotKeySize {
+			continue
+		}
+		s, err := types.SlotFromKey(k[1:])
+		if err != nil || s.Thread >= threads || found[s.Thread] {
+			continue
+		}
+		r := types.NewReader(it.Value(), "final index")
+		id := r.BlockID("block id")
+		if r.Done() != nil {
+			continue
+		}
+		ids[s.Thread], found[s.Thread] = id, true
+		left--
+	}
+	return ids, found, it.Error()
+}
+
+// quietPebble drops Pebble's informational lines (WAL recovery and the
+// like), which mean nothing to an operator.
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any) {}
+func (quietPebble) Errorf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "block database: "+format+"\n", a...)
+}
+func (quietPebble) Fatalf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "block database: "+format+"\n", a...)
+	os.Exit(1)
+}

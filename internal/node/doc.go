@@ -1,0 +1,17 @@
+// Package node is gomassa's composition root: it reads the configuration,
+// prepares the home directory and keys, builds every component in
+// dependency order (store, proof of stake, execution, consensus, pools,
+// factory, API), runs the node's main loop and stops everything in reverse
+// order.
+//
+// The main loop is the only goroutine that touches the deterministic cores
+// (consensus graph, execution, proof-of-stake state): it reacts to slot
+// ticks from the injected clock, to blocks and operations arriving from the
+// API (and, later, from peers), and feeds each core its inputs in a fixed
+// order. The API reads through the node's query methods, which take a read
+// lock, so a slow client can never stall block production.
+//
+// With no genesis file the node runs a sandbox: a fresh one-node chain whose
+// genesis, staking key and funds live in <home>/sandbox, so that restarting
+// with the same home continues the same chain.
+package node

@@ -1,0 +1,76 @@
+package node
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metricsServer serves Prometheus metrics on /metrics and Go's pprof
+// profiles on /debug/pprof/, on [metrics] bind.
+type metricsServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// nodeMetrics are the gauges the node exports; each queue, pool and cache
+// reports its length.
+type nodeMetrics struct {
+	reg           *prometheus.Registry
+	finalPeriod   *prometheus.GaugeVec
+	opPool        prometheus.Gauge
+	opPoolBytes   prometheus.Gauge
+	endoPool      prometheus.Gauge
+	blocksHeld    prometheus.Gauge
+	produced      prometheus.Counter
+	execHistory   prometheus.Gauge
+	finalOpsTotal prometheus.Gauge
+	cliques       prometheus.Gauge
+}
+
+func newNodeMetrics() *nodeMetrics {
+	m := &nodeMetrics{
+		reg:           prometheus.NewRegistry(),
+		finalPeriod:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "massa_final_period", Help: "Latest final period per thread."}, []string{"thread"}),
+		opPool:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_pool_operations", Help: "Operations in the pool."}),
+		opPoolBytes:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_pool_operation_bytes", Help: "Serialized bytes of pooled operations."}),
+		endoPool:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_pool_endorsements", Help: "Endorsements in the pool."}),
+		blocksHeld:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_blocks_in_memory", Help: "Blocks held in memory."}),
+		produced:      prometheus.NewCounter(prometheus.CounterOpts{Name: "massa_blocks_produced_total", Help: "Blocks produced by this node's staking keys."}),
+		execHistory:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_execution_active_history", Help: "Speculatively executed slots kept in memory."}),
+		finalOpsTotal: prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_final_executed_operations", Help: "Operations executed in final slots since start."}),
+		cliques:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_cliques", Help: "Max cliques of the block graph."}),
+	}
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.finalPeriod, m.opPool, m.opPoolBytes, m.endoPool, m.blocksHeld, m.produced, m.execHistory, m.finalOpsTotal, m.cliques)
+	return m
+}
+
+func startMetrics(bind string, reg *prometheus.Registry) (*metricsServer, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", bind)
+	if err != nil {
+		return nil, err
+	}
+	s := &metricsServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln: ln}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+func (s *metricsServer) Stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.srv.Shutdown(ctx)
+}

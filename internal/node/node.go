@@ -1,0 +1,468 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomassa/gomassa/internal/api"
+	"github.com/gomassa/gomassa/internal/clock"
+	"github.com/gomassa/gomassa/internal/config"
+	"github.com/gomassa/gomassa/internal/consensus"
+	"github.com/gomassa/gomassa/internal/crypto"
+	"github.com/gomassa/gomassa/internal/execution"
+	"github.com/gomassa/gomassa/internal/pool"
+	"github.com/gomassa/gomassa/internal/pos"
+	"github.com/gomassa/gomassa/internal/store"
+	"github.com/gomassa/gomassa/internal/types"
+	"github.com/gomassa/gomassa/internal/version"
+	"github.com/gomassa/gomassa/internal/wallet"
+)
+
+// GenesisKeyText is Massa's hard-coded key that signs the genesis blocks.
+const GenesisKeyText = "S1UxdCJv5ckDK8z87E5Jq5fEfSVLi2cTHgtpfZy7iURs3KpPns8"
+
+// Options are what the command line gives the node.
+type Options struct {
+	Home             string
+	SandboxSecretKey string
+	Password         string
+	PasswordFile     string
+	GenesisPath      string
+	LogLevel         string
+	Stdout           io.Writer
+	// Clock is injected by tests; nil means the real clock.
+	Clock clock.Clock
+	// Logger overrides the default text logger (tests).
+	Logger *slog.Logger
+}
+
+// Node is a running gomassa node.
+type Node struct {
+	opts    Options
+	cfg     *config.Config
+	params  config.NetworkParams
+	genesis *config.Genesis
+	sandbox bool
+	log     *slog.Logger
+	clk     clock.Clock
+	cp      clock.Params
+	codec   types.CodecParams
+	version string
+	token   string
+
+	nodeKey    *crypto.SecretKey
+	genesisKey *crypto.SecretKey
+	verifier   *crypto.BatchVerifier
+
+	staking *stakingKeys
+
+	store    *store.Store
+	blockDB  *blockDB
+	selector *pos.Selector
+	exec     *execution.Core
+	opPool   *pool.Operations
+	endoPool *pool.Endorsements
+
+	// mu guards the consensus graph and the block storage below; the main
+	// loop holds it to write, API queries to read.
+	mu        sync.RWMutex
+	graph     *consensus.Graph
+	blocks    map[types.BlockID]*storedBlock
+	opBlocks  map[types.OperationID][]types.BlockID
+	endoIndex map[types.EndorsementID]types.BlockID
+	produced  map[types.Slot]bool
+
+	lastSlot       types.Slot
+	haveLastSlot   bool
+	lastEndorsed   types.Slot
+	progressLogged types.Slot
+	haveEndorsed   bool
+	stats          statsCounters
+	startMS        uint64
+	wake           chan struct{}
+	stopRequested  chan struct{}
+	stopOnce       sync.Once
+	apiPublic      *api.HTTPServer
+	apiPrivate     *api.HTTPServer
+	metricsServer  *metricsServer
+	metrics        *nodeMetrics
+	closers        []func() error
+}
+
+type statsCounters struct {
+	producedBlocks uint64
+	missedOwn      uint64
+}
+
+// storedBlock is a block the node holds with its operations.
+type storedBlock struct {
+	block *types.Block
+	ops   []*types.SignedOperation
+	own   bool
+}
+
+// New prepares the home directory and every component, without starting
+// anything that runs. Errors are one clear line naming the file and what to do.
+func New(opts Options) (*Node, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
+	}
+	cfg, err := config.Load(opts.Home)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{opts: opts, cfg: cfg, clk: opts.Clock, wake: make(chan struct{}, 1), stopRequested: make(chan struct{})}
+	n.log = opts.Logger
+	if n.log == nil {
+		n.log = newLogger(opts.Stdout, cfg.Logging.Level, opts.LogLevel)
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Home, "config"), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the node home %s: %w", opts.Home, err)
+	}
+
+	// Genesis: a private network's file, or the home's sandbox chain.
+	var sandboxKey *crypto.SecretKey
+	genesisFile := opts.GenesisPath
+	if genesisFile == "" {
+		if _, err := os.Stat(config.GenesisPath(opts.Home)); err == nil {
+			genesisFile = config.GenesisPath(opts.Home)
+		}
+	}
+	if genesisFile != "" {
+		g, err := cfg.LoadGenesis(config.MainnetParams(), genesisFile)
+		if err != nil {
+			return nil, err
+		}
+		n.genesis = g
+	} else {
+		if len(cfg.Bootstrap.BootstrapList) > 0 {
+			return nil, fmt.Errorf("%s lists bootstrap servers, but joining a running network is not supported by this version yet: remove [bootstrap] bootstrap_list to run a sandbox, or give a genesis file with --genesis", cfg.File)
+		}
+		g, key, err := prepareSandbox(opts.Home, opts.SandboxSecretKey, n.clk.NowMS(), opts.Stdout)
+		if err != nil {
+			return nil, err
+		}
+		n.genesis, sandboxKey, n.sandbox = g, key, true
+		cfg.Factory.StopProductionWhenZeroConnections = false
+	}
+	n.params = n.genesis.Params
+	n.cp = clock.Params{GenesisTimestamp: n.params.GenesisTimestamp, T0: n.params.T0, ThreadCount: n.params.ThreadCount, EndTimestamp: n.params.EndTimestamp}
+	n.codec = types.CodecParams{
+		ThreadCount:               n.params.ThreadCount,
+		EndorsementCount:          n.params.EndorsementCount,
+		MaxOperationsPerBlock:     n.params.MaxOperationsPerBlock,
+		MaxBlockSize:              n.params.MaxBlockSize,
+		MaxDenunciationsPerHeader: 128,
+	}
+	n.version = version.String(n.params.NetworkPrefix)
+
+	if n.genesisKey, err = crypto.ParseSecretKey(GenesisKeyText); err != nil {
+		return nil, err
+	}
+	keyPath := cfg.Path(cfg.Network.KeypairFile)
+	if n.nodeKey, _, err = wallet.LoadOrCreateNodeKey(keyPath, nil); err != nil {
+		return nil, err
+	}
+	if n.token, err = loadOrCreateToken(opts.Home); err != nil {
+		return nil, err
+	}
+	n.verifier = crypto.NewBatchVerifier(crypto.BatchOptions{})
+
+	// Staking keys: the sandbox key, plus the encrypted staking wallet.
+	var pw []byte
+	if n.sandbox {
+		if pw, err = sandboxStakingPassword(opts.Home); err != nil {
+			return nil, err
+		}
+	}
+	walletDir := cfg.Path(cfg.Factory.StakingWalletPath)
+	if pw == nil {
+		exists, err := wallet.Exists(walletDir)
+		if err != nil {
+			return nil, err
+		}
+		pw, err = wallet.Password(wallet.PasswordOptions{
+			Value: opts.Password, EnvVars: []string{wallet.EnvPassword}, File: opts.PasswordFile,
+			Prompt: "staking wallet password: ", Confirm: !exists, FlagName: "--pwd", FileFlagName: "--pwd-file",
+		})
+		if err != nil {
+			return nil, fmt.Errorf("staking wallet %s: %w", walletDir, err)
+		}
+	}
+	w, _, err := wallet.OpenOrCreate(walletDir, pw)
+	if err != nil {
+		return nil, err
+	}
+	n.staking = newStakingKeys(w)
+	if sandboxKey != nil {
+		marker := filepath.Join(opts.Home, sandboxDirName, ".staking_key_registered")
+		if _, err := os.Stat(marker); err != nil {
+			if err := w.Add(sandboxKey); err != nil {
+				return nil, fmt.Errorf("cannot register the sandbox key in the staking wallet %s: %w", walletDir, err)
+			}
+			if err := writeFileAtomic(marker, []byte("the sandbox key was added to the staking wallet once\n"), 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func newLogger(out io.Writer, level uint8, override string) *slog.Logger {
+	lv := slog.LevelInfo
+	switch level {
+	case 0:
+		lv = slog.LevelError
+	case 1:
+		lv = slog.LevelWarn
+	case 3, 4:
+		lv = slog.LevelDebug
+	}
+	switch strings.ToLower(override) {
+	case "error":
+		lv = slog.LevelError
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "info":
+		lv = slog.LevelInfo
+	case "debug", "trace":
+		lv = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lv}))
+}
+
+// Run starts every component, runs until ctx is cancelled or stop_node is
+// called, then stops everything in reverse order.
+func (n *Node) Run(ctx context.Context) error {
+	if err := n.cfg.CheckPorts(); err != nil {
+		return err
+	}
+	if err := n.start(); err != nil {
+		n.shutdown()
+		return err
+	}
+	defer n.shutdown()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-n.stopRequested:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return n.loop(ctx)
+}
+
+// RequestStop asks the main loop to stop (stop_node).
+func (n *Node) RequestStop() {
+	n.stopOnce.Do(func() { close(n.stopRequested) })
+}
+
+func (n *Node) start() error {
+	p := n.params
+	storageDir := filepath.Join(n.opts.Home, "storage")
+	st, err := store.Open(filepath.Join(storageDir, "ledger"), store.Options{Logger: n.log})
+	if err != nil {
+		return fmt.Errorf("cannot open the state database in %s: %w", storageDir, err)
+	}
+	n.store = st
+	n.closers = append(n.closers, st.Close)
+	if n.blockDB, err = openBlockDB(filepath.Join(storageDir, "blocks"), n.codec, p.ChainID); err != nil {
+		return err
+	}
+	n.closers = append(n.closers, n.blockDB.Close)
+
+	posCfg := pos.Config{
+		ThreadCount:      p.ThreadCount,
+		PeriodsPerCycle:  p.PeriodsPerCycle,
+		EndorsementCount: int(p.EndorsementCount),
+		RollPrice:        p.RollPrice,
+		MaxMissNum:       p.PosMissRateThreshold.Num,
+		MaxMissDen:       p.PosMissRateThreshold.Den,
+		SavedCycles:      7,
+		GenesisAddress:   types.AddressOf(n.genesisKey.Public()),
+	}
+	def := pos.DefaultConfig()
+	posCfg.InitialSeed = def.InitialSeed
+	var rolls []pos.RollCount
+	for _, r := range n.genesis.Rolls {
+		rolls = append(rolls, pos.RollCount{Address: r.Address, Rolls: r.Rolls})
+	}
+	pos.SortRollCounts(rolls)
+	if n.selector, err = pos.NewSelector(posCfg, 6); err != nil {
+		return err
+	}
+	ecfg := execution.DefaultConfig(p.GenesisTimestamp)
+	ecfg.PoS = posCfg
+	ecfg.InitialRolls = rolls
+	ecfg.T0 = p.T0
+	ecfg.LastStartPeriod = p.LastStartPeriod
+	ecfg.BlockReward = p.BlockReward
+	ecfg.MaxGasPerBlock = p.MaxGasPerBlock
+	ecfg.OperationValidityPeriods = p.OperationValidityPeriods
+	ecfg.CursorDelay = uint64(n.cfg.Execution.CursorDelay)
+	if ecfg.CursorDelay == 0 {
+		ecfg.CursorDelay = execution.DefaultCursorDelay
+	}
+	if n.cfg.Execution.MaxFinalEvents > 0 {
+		ecfg.MaxFinalEvents = int(n.cfg.Execution.MaxFinalEvents)
+	}
+	var eg execution.Genesis
+	for _, e := range n.genesis.Ledger {
+		ge := execution.GenesisEntry{Address: e.Address, Balance: e.Balance, Bytecode: e.Bytecode}
+		if len(e.Datastore) > 0 {
+			ge.Datastore = make(map[string][]byte, len(e.Datastore))
+			for _, d := range e.Datastore {
+				ge.Datastore[string(d.Key)] = d.Value
+			}
+		}
+		eg.Ledger = append(eg.Ledger, ge)
+	}
+	for _, c := range n.genesis.DeferredCredits {
+		eg.Credits = append(eg.Credits, pos.Credit{Slot: c.Slot, Address: c.Address, Amount: c.Amount})
+	}
+	created, err := execution.InitGenesis(ecfg, st, eg)
+	if err != nil {
+		return fmt.Errorf("cannot write the genesis state: %w", err)
+	}
+	if created {
+		n.log.Info("genesis state written", "fingerprint", st.Fingerprint(), "chain_id", p.ChainID)
+	}
+	if n.exec, err = execution.New(ecfg, st, execution.Deps{Draws: n.selector, Feeder: n.selector, Logger: n.log}); err != nil {
+		return fmt.Errorf("cannot load the final state: %w", err)
+	}
+	if err := n.feedSelector(); err != nil {
+		return err
+	}
+
+	n.opPool = pool.NewOperations(pool.Config{
+		ThreadCount:     p.ThreadCount,
+		MaxCount:        int(n.cfg.Pool.MaxOperationPoolSize),
+		MaxBytes:        int(n.cfg.Pool.MaxOperationPoolBytes),
+		MinimalFee:      n.cfg.Pool.MinimalFees.Amount,
+		RollPrice:       p.RollPrice,
+		MaxBlockSize:    int(p.MaxBlockSize),
+		MaxOpsPerBlock:  int(p.MaxOperationsPerBlock),
+		MaxGasPerBlock:  p.MaxGasPerBlock,
+		ValidityPeriods: p.OperationValidityPeriods,
+	}, poolState{n.exec})
+	maxEndo := int(n.cfg.Pool.MaxEndorsementsPoolSizePerThread) * int(p.ThreadCount)
+	if maxEndo <= 0 {
+		maxEndo = 25_000
+	}
+	n.endoPool = pool.NewEndorsements(p.ThreadCount, maxEndo, drawsAdapter{n.selector})
+
+	if err := n.startConsensus(); err != nil {
+		return err
+	}
+	n.startMS = n.clk.NowMS()
+	if err := n.startAPI(); err != nil {
+		return err
+	}
+	n.logStart()
+	return nil
+}
+
+// feedSelector gives the selector the draws of every cycle the final state
+// can compute now (execution feeds later cycles as they complete).
+func (n *Node) feedSelector() error {
+	var ferr error
+	n.exec.WithPoS(func(st *pos.State) {
+		for _, c := range st.ReadyDrawCycles() {
+			if err := n.selector.FeedFrom(st, c); err != nil {
+				ferr = fmt.Errorf("draws of cycle %d: %w", c, err)
+				return
+			}
+		}
+	})
+	return ferr
+}
+
+func (n *Node) logStart() {
+	mode := "network"
+	if n.sandbox {
+		mode = "sandbox"
+	}
+	n.log.Info("node started",
+		"mode", mode,
+		"version", n.version,
+		"node_id", n.nodeKey.Public().NodeID(),
+		"chain_id", n.params.ChainID,
+		"genesis", time.UnixMilli(int64(n.params.GenesisTimestamp)).UTC().Format(time.RFC3339),
+		"public_api", n.apiPublic.Addr().String(),
+		"private_api", n.apiPrivate.Addr().String(),
+		"staking_addresses", len(n.staking.Addresses()),
+	)
+}
+
+func (n *Node) shutdown() {
+	if n.apiPublic != nil {
+		_ = n.apiPublic.Stop()
+	}
+	if n.apiPrivate != nil {
+		_ = n.apiPrivate.Stop()
+	}
+	if n.metricsServer != nil {
+		n.metricsServer.Stop()
+	}
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		if err := n.closers[i](); err != nil {
+			n.log.Warn("close", "err", err)
+		}
+	}
+	n.closers = nil
+	n.log.Info("node stopped")
+}
+
+// poolState adapts execution to the pool's view of the speculative state.
+type poolState struct{ e *execution.Core }
+
+func (p poolState) CandidateBalance(a types.Address) types.Amount {
+	b, _, err := p.e.CandidateBalance(a)
+	if err != nil {
+		return 0
+	}
+	return b
+}
+
+func (p poolState) IsExecuted(id types.OperationID) bool {
+	st := p.e.OpExecStatus([]types.OperationID{id})
+	return len(st) == 1 && (st[0].Speculative != nil || st[0].Final != nil)
+}
+
+// drawsAdapter gives consensus and the endorsement pool per-index endorsers.
+type drawsAdapter struct{ s *pos.Selector }
+
+func (d drawsAdapter) Producer(s types.Slot) (types.Address, error) {
+	a, err := d.s.Producer(s)
+	if errors.Is(err, pos.ErrDrawsNotReady) {
+		return types.Address{}, consensus.ErrDrawsNotReady
+	}
+	return a, err
+}
+
+func (d drawsAdapter) Endorser(s types.Slot, i uint32) (types.Address, error) {
+	es, err := d.s.Endorsers(s)
+	if err != nil {
+		if errors.Is(err, pos.ErrDrawsNotReady) {
+			return types.Address{}, consensus.ErrDrawsNotReady
+		}
+		return types.Address{}, err
+	}
+	if int(i) >= len(es) {
+		return types.Address{}, fmt.Errorf("endorsement index %d >= %d", i, len(es))
+	}
+	return es[i], nil
+}
