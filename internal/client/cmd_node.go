@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -237,10 +236,4 @@ func cmdOwnershipProof(ctx context.Context, s *Session, args []string) (*Result,
 		p.Line("Enter the following in Discord:")
 		p.Line("%s", proof)
 	}}, nil
-}
-
-// jsonString is a helper for results that are one string.
-func jsonString(s string) json.RawMessage {
-	b, _ := json.Marshal(s)
-	return b
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,13 +102,13 @@ func optBool(b *bool, yes, no, unknown string) string {
 	}
 }
 
-// millis renders a MassaTime (ms since the epoch) as UTC time and the raw value.
+// millis renders a MassaTime (ms since the epoch) as UTC time; --json
+// keeps the raw number.
 func millis(ms uint64) string {
-	if ms == 0 {
-		return "0"
+	if ms == 0 || ms > 1<<62 {
+		return strconv.FormatUint(ms, 10)
 	}
-	t := time.UnixMilli(int64(ms)).UTC()
-	return fmt.Sprintf("%s (%d)", t.Format("2006-01-02 15:04:05.000 MST"), ms)
+	return time.UnixMilli(int64(ms)).UTC().Format("2006-01-02 15:04:05.000 MST")
 }
 
 // duration renders a millisecond span.

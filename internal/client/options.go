@@ -92,7 +92,10 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if isHelp(err) {
+			return nil, err
+		}
+		return nil, flagError{err}
 	}
 	set := make(map[string]bool)
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -107,13 +110,13 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 	o.ConfigPath = filepath.Join(o.Home, "config.toml")
 	cfg, err := LoadConfig(o.ConfigPath)
 	if err != nil {
-		return nil, err
+		return o, err // o carries --json, so the error can be printed as JSON
 	}
 	n := cfg.DefaultNode
 	o.IP, o.PublicPort, o.PrivatePort = n.IP, n.PublicPort, n.PrivatePort
 	if set["ip"] {
 		if net.ParseIP(*ip) == nil {
-			return nil, fmt.Errorf("--ip %q is not an IP address: %w", *ip, ErrBadArgument)
+			return o, fmt.Errorf("--ip %q is not an IP address: %w", *ip, ErrBadArgument)
 		}
 		o.IP = *ip
 	}
@@ -126,7 +129,7 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 			continue
 		}
 		if p.v < 1 || p.v > 65535 {
-			return nil, fmt.Errorf("--%s %d: want a port in 1..65535: %w", p.name, p.v, ErrBadArgument)
+			return o, fmt.Errorf("--%s %d: want a port in 1..65535: %w", p.name, p.v, ErrBadArgument)
 		}
 		*p.dst = p.v
 	}
@@ -163,3 +166,8 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 
 // isHelp tells a -h/--help exit from a flag error.
 func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+// flagError is a flag the flag package refused (and has already reported).
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }

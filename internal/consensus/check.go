@@ -26,6 +26,7 @@ type checkResult struct {
 	// its ids came from the parents (the rest are new forks).
 	incomp    map[types.BlockID]struct{}
 	inherited int
+	parents   []*entry
 }
 
 func invalid(format string, base error, args ...any) checkResult {
@@ -165,14 +166,16 @@ func (g *Graph) check(h *Header) checkResult {
 			return invalid("parent %d at period %d is older than period %d of its thread seen through another parent", ErrGrandpa, i, pp, gpMax[i])
 		}
 		gpMax[i] = pp
-		if pp == g.p.LastStartPeriod || len(p.hdr.Parents) != tc {
+		if pp == g.p.LastStartPeriod || len(p.a.parents) != tc {
 			continue // genesis
 		}
-		for j, gid := range p.hdr.Parents {
+		for j, ge := range p.a.parents {
 			if j == i {
 				continue
 			}
-			ge := g.blocks[gid]
+			if ge.st != stActive && g.blocks[ge.hdr.ID] != ge {
+				ge = g.blocks[ge.hdr.ID] // left the graph: whatever has its id now
+			}
 			switch {
 			case ge != nil && ge.st == stDiscarded:
 				return inheritDiscard("grandparent", ge)
@@ -184,7 +187,7 @@ func (g *Graph) check(h *Header) checkResult {
 					gpMax[j] = gp
 				}
 			default:
-				return stale("grandparent %s is not in the graph", gid)
+				return stale("grandparent of thread %d of parent %d is not in the graph", j, i)
 			}
 		}
 	}
@@ -224,10 +227,10 @@ func (g *Graph) check(h *Header) checkResult {
 		a.ancMark = g.ancEpoch
 		t := a.hdr.Slot.Thread
 		earliest[t] = min(earliest[t], a.hdr.Slot.Period)
-		if a.a.final || len(a.hdr.Parents) != tc {
+		if a.a.final || len(a.a.parents) != tc {
 			continue
 		}
-		if pe := g.blocks[a.hdr.Parents[t]]; pe != nil && pe.st == stActive {
+		if pe := a.a.parents[t]; pe.st == stActive {
 			stack = append(stack, pe)
 		}
 	}
@@ -259,7 +262,7 @@ func (g *Graph) check(h *Header) checkResult {
 			return stale("incompatible with final block %s", x)
 		}
 	}
-	return checkResult{v: vProceed, incomp: incomp, inherited: inherited}
+	return checkResult{v: vProceed, incomp: incomp, inherited: inherited, parents: parents}
 }
 
 // addWithDescendants adds x and its active descendants to set, following

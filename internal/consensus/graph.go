@@ -38,19 +38,22 @@ type entry struct {
 	a *activeBlock
 	// traversal marks, compared with Graph.ancEpoch / Graph.walkEpoch so
 	// that walks need no temporary sets.
-	ancMark, walkMark uint64
+	ancMark, walkMark, keepMark uint64
 }
 
 // activeBlock is the graph part of an active (possibly final) block.
 type activeBlock struct {
 	fitness uint64
 	final   bool
+	// parents are the parent entries, resolved at activation (nil for
+	// genesis). A parent may since have left the graph: always check st.
+	parents []*entry
 	// children are the active blocks that name this block as a parent.
 	children map[types.BlockID]struct{}
-	// descendants are the active non-final descendants, kept while the
-	// block is not final; descFit is the sum of their fitness.
-	descendants map[types.BlockID]struct{}
-	descFit     uint64
+	// descFit is the summed fitness of the block's active descendants
+	// (all non-final), kept while the block is not final. The descendants
+	// themselves are reached through children links when needed.
+	descFit uint64
 	// incomp is this block's line of the incompatibility graph (gi_head),
 	// kept symmetric, nil once final.
 	incomp map[types.BlockID]struct{}
@@ -111,12 +114,13 @@ type Graph struct {
 	perSlot map[types.Slot][]types.BlockID
 
 	wishlist        map[types.BlockID]struct{}
-	prevBlockclique map[types.BlockID]struct{}
+	prevBlockclique []BlockRef
 	savedPeriods    []uint64
 
 	seq       uint64
 	ancEpoch  uint64
 	walkEpoch uint64
+	keepEpoch uint64
 
 	finalCount, staleCount uint64
 	lastNetFinal           types.Slot
@@ -141,23 +145,22 @@ func New(p Params, genesis []types.BlockID, draws Draws) (*Graph, error) {
 		return nil, fmt.Errorf("no draws: %w", ErrBadParams)
 	}
 	g := &Graph{
-		p:               p,
-		draws:           draws,
-		genesis:         make(map[types.BlockID]struct{}, len(genesis)),
-		genesisIDs:      append([]types.BlockID(nil), genesis...),
-		blocks:          make(map[types.BlockID]*entry),
-		byThread:        make([][]*entry, p.ThreadCount),
-		nonFinal:        make(map[types.BlockID]*entry),
-		waitingSlot:     make(map[types.BlockID]*entry),
-		waitingDeps:     make(map[types.BlockID]*entry),
-		discarded:       make(map[types.BlockID]*entry),
-		waiters:         make(map[types.BlockID][]types.BlockID),
-		cliques:         []*clique{{members: map[types.BlockID]struct{}{}}},
-		latestFinal:     make([]*entry, p.ThreadCount),
-		perSlot:         make(map[types.Slot][]types.BlockID),
-		wishlist:        make(map[types.BlockID]struct{}),
-		prevBlockclique: make(map[types.BlockID]struct{}),
-		savedPeriods:    make([]uint64, p.ThreadCount),
+		p:            p,
+		draws:        draws,
+		genesis:      make(map[types.BlockID]struct{}, len(genesis)),
+		genesisIDs:   append([]types.BlockID(nil), genesis...),
+		blocks:       make(map[types.BlockID]*entry),
+		byThread:     make([][]*entry, p.ThreadCount),
+		nonFinal:     make(map[types.BlockID]*entry),
+		waitingSlot:  make(map[types.BlockID]*entry),
+		waitingDeps:  make(map[types.BlockID]*entry),
+		discarded:    make(map[types.BlockID]*entry),
+		waiters:      make(map[types.BlockID][]types.BlockID),
+		cliques:      []*clique{{members: map[types.BlockID]struct{}{}}},
+		latestFinal:  make([]*entry, p.ThreadCount),
+		perSlot:      make(map[types.Slot][]types.BlockID),
+		wishlist:     make(map[types.BlockID]struct{}),
+		savedPeriods: make([]uint64, p.ThreadCount),
 	}
 	for t, id := range genesis {
 		if _, dup := g.genesis[id]; dup {
@@ -477,23 +480,10 @@ func (g *Graph) finish() Output {
 	})
 
 	// blockclique delta
-	bc := g.cliques[g.blockcliqueIndex()]
-	changed := len(bc.members) != len(g.prevBlockclique)
-	if !changed {
-		for id := range bc.members {
-			if _, ok := g.prevBlockclique[id]; !ok {
-				changed = true
-				break
-			}
-		}
-	}
-	if changed {
+	if bc := g.cliqueRefs(g.cliques[g.blockcliqueIndex()]); !slices.Equal(bc, g.prevBlockclique) {
 		out.BlockcliqueChanged = true
-		out.Blockclique = g.cliqueRefs(bc)
-		g.prevBlockclique = make(map[types.BlockID]struct{}, len(bc.members))
-		for id := range bc.members {
-			g.prevBlockclique[id] = struct{}{}
-		}
+		out.Blockclique = bc
+		g.prevBlockclique = slices.Clone(bc)
 	}
 
 	// final periods delta
@@ -553,14 +543,38 @@ func (g *Graph) computeWishlist() map[types.BlockID]*Header {
 	return wish
 }
 
-// cliqueRefs lists a clique's blocks by slot then id.
+// cliqueRefs lists a clique's blocks by slot then id. It merges the
+// per-thread lists (sorted by period then id) period by period instead of
+// sorting: this runs on every input.
 func (g *Graph) cliqueRefs(c *clique) []BlockRef {
 	out := make([]BlockRef, 0, len(c.members))
-	for id := range c.members {
-		out = append(out, BlockRef{ID: id, Slot: g.blocks[id].hdr.Slot})
+	if len(c.members) == 0 {
+		return out
 	}
-	slices.SortFunc(out, cmpRef)
-	return out
+	cursor := make([]int, len(g.byThread))
+	for t, list := range g.byThread {
+		cursor[t] = firstFromPeriod(list, g.latestFinal[t].hdr.Slot.Period+1)
+	}
+	for {
+		period, found := uint64(0), false
+		for t, list := range g.byThread {
+			if i := cursor[t]; i < len(list) && (!found || list[i].hdr.Slot.Period < period) {
+				period, found = list[i].hdr.Slot.Period, true
+			}
+		}
+		if !found {
+			return out
+		}
+		for t, list := range g.byThread {
+			i := cursor[t]
+			for ; i < len(list) && list[i].hdr.Slot.Period == period; i++ {
+				if _, in := c.members[list[i].hdr.ID]; in {
+					out = append(out, BlockRef{ID: list[i].hdr.ID, Slot: list[i].hdr.Slot})
+				}
+			}
+			cursor[t] = i
+		}
+	}
 }
 
 // blockcliqueIndex picks the clique with the highest fitness, then the

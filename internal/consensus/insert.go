@@ -13,10 +13,10 @@ func (g *Graph) addToGraph(e *entry, r checkResult) {
 	id := e.hdr.ID
 	th := int(e.hdr.Slot.Thread)
 	a := &activeBlock{
-		fitness:     e.hdr.Fitness(),
-		children:    make(map[types.BlockID]struct{}),
-		descendants: make(map[types.BlockID]struct{}),
-		incomp:      r.incomp,
+		fitness:  e.hdr.Fitness(),
+		children: make(map[types.BlockID]struct{}),
+		incomp:   r.incomp,
+		parents:  r.parents,
 	}
 	e.a = a
 	e.st = stActive
@@ -25,11 +25,7 @@ func (g *Graph) addToGraph(e *entry, r checkResult) {
 	g.nonFinal[id] = e
 
 	// children links and the creator of the same-thread parent
-	for i, pid := range e.hdr.Parents {
-		pe := g.blocks[pid]
-		if pe == nil || pe.st != stActive {
-			continue
-		}
+	for i, pe := range r.parents {
 		pe.a.children[id] = struct{}{}
 		if i == th {
 			a.stpCreator, a.hasSTP = pe.hdr.Creator, true
@@ -38,7 +34,6 @@ func (g *Graph) addToGraph(e *entry, r checkResult) {
 
 	// descendant of every non-final ancestor
 	g.forNonFinalAncestors(e, func(x *entry) {
-		x.a.descendants[id] = struct{}{}
 		x.a.descFit += a.fitness
 	})
 
@@ -81,10 +76,10 @@ func disjoint(small, big map[types.BlockID]struct{}) bool {
 func (g *Graph) forNonFinalAncestors(e *entry, fn func(*entry)) {
 	g.walkEpoch++
 	e.walkMark = g.walkEpoch
-	stack := make([]*entry, 0, len(e.hdr.Parents))
+	stack := make([]*entry, 0, len(e.a.parents))
 	push := func(of *entry) {
-		for _, pid := range of.hdr.Parents {
-			if pe := g.blocks[pid]; pe != nil && pe.st == stActive && !pe.a.final && pe.walkMark != g.walkEpoch {
+		for _, pe := range of.a.parents {
+			if pe.st == stActive && !pe.a.final && pe.walkMark != g.walkEpoch {
 				pe.walkMark = g.walkEpoch
 				stack = append(stack, pe)
 			}
@@ -160,10 +155,7 @@ func (g *Graph) removeStale(s *entry) {
 	}
 	g.removeFromCliques(s)
 	g.forNonFinalAncestors(s, func(x *entry) {
-		if _, ok := x.a.descendants[id]; ok {
-			delete(x.a.descendants, id)
-			x.a.descFit -= s.a.fitness
-		}
+		x.a.descFit -= s.a.fitness
 	})
 	g.unlinkFromParents(s)
 	g.removeByThread(s)
@@ -195,8 +187,8 @@ func (g *Graph) removeFromCliques(e *entry) {
 }
 
 func (g *Graph) unlinkFromParents(e *entry) {
-	for _, pid := range e.hdr.Parents {
-		if pe := g.blocks[pid]; pe != nil && pe.st == stActive {
+	for _, pe := range e.a.parents {
+		if pe.st == stActive {
 			delete(pe.a.children, e.hdr.ID)
 		}
 	}
@@ -210,8 +202,8 @@ func (g *Graph) listFinal() []*entry {
 	df := g.p.DeltaF0
 	var final []*entry
 	if len(g.cliques) == 1 {
-		// One clique holds every non-final block, so a block's descendants
-		// in it are exactly its tracked descendants.
+		// One clique holds every non-final block, so the fitness of a
+		// block's descendants in it is the tracked descFit.
 		c := g.cliques[0]
 		if c.fitness <= df {
 			return nil
@@ -282,12 +274,26 @@ func (g *Graph) listFinal() []*entry {
 	return final
 }
 
-// descFitIn sums the fitness of e's descendants that are in clique c.
+// descFitIn sums the fitness of e's descendants that are in clique c,
+// walking children links.
 func (g *Graph) descFitIn(e *entry, c *clique) uint64 {
+	g.walkEpoch++
+	e.walkMark = g.walkEpoch
 	var sum uint64
-	for d := range e.a.descendants {
-		if _, ok := c.members[d]; ok {
-			sum += g.blocks[d].a.fitness
+	stack := []*entry{e}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for cid := range x.a.children {
+			ce := g.blocks[cid]
+			if ce == nil || ce.st != stActive || ce.walkMark == g.walkEpoch {
+				continue
+			}
+			ce.walkMark = g.walkEpoch
+			if _, ok := c.members[cid]; ok {
+				sum += ce.a.fitness
+			}
+			stack = append(stack, ce)
 		}
 	}
 	return sum
@@ -306,7 +312,6 @@ func (g *Graph) markFinal(final []*entry) {
 		e.a.incomp = nil
 		e.a.final = true
 		g.removeFromCliques(e)
-		e.a.descendants = nil
 		e.a.descFit = 0
 		delete(g.nonFinal, id)
 		t := e.hdr.Slot.Thread

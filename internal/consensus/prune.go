@@ -44,11 +44,7 @@ func (g *Graph) finalPeriods() []uint64 {
 // blocks and every active block after the earliest kept block of its
 // thread. Sorted by slot then id; bootstrap serves these.
 func (g *Graph) RequiredBlocks() []types.BlockID {
-	kept := g.requiredActive()
-	out := make([]*entry, 0, len(kept))
-	for e := range kept {
-		out = append(out, e)
-	}
+	out := g.requiredActive()
 	slices.SortFunc(out, cmpEntry)
 	ids := make([]types.BlockID, len(out))
 	for i, e := range out {
@@ -57,59 +53,62 @@ func (g *Graph) RequiredBlocks() []types.BlockID {
 	return ids
 }
 
-func (g *Graph) requiredActive() map[*entry]struct{} {
-	kept := make(map[*entry]struct{})
-	for _, e := range g.latestFinal {
-		kept[e] = struct{}{}
+// requiredActive marks the required blocks with keepMark == keepEpoch and
+// returns them.
+func (g *Graph) requiredActive() []*entry {
+	g.keepEpoch++
+	var kept []*entry
+	keep := func(e *entry) {
+		if e.keepMark != g.keepEpoch {
+			e.keepMark = g.keepEpoch
+			kept = append(kept, e)
+		}
 	}
-	g.keepAfter(kept, g.finalPeriods())
+	keepAfter := func(bound []uint64) {
+		for t, list := range g.byThread {
+			for _, e := range list[firstFromPeriod(list, bound[t]):] {
+				keep(e)
+			}
+		}
+	}
+	for _, e := range g.latestFinal {
+		keep(e)
+	}
+	keepAfter(g.finalPeriods())
 	for range 2 {
-		var parents []*entry
-		for e := range kept {
-			for _, pid := range e.hdr.Parents {
-				if pe := g.blocks[pid]; pe != nil && pe.st == stActive {
-					parents = append(parents, pe)
+		for _, e := range kept[:len(kept):len(kept)] {
+			for _, pe := range e.a.parents {
+				if pe.st == stActive {
+					keep(pe)
 				}
 			}
 		}
-		for _, pe := range parents {
-			kept[pe] = struct{}{}
-		}
 		earliest := g.finalPeriods()
-		for e := range kept {
+		for _, e := range kept {
 			t := e.hdr.Slot.Thread
 			earliest[t] = min(earliest[t], e.hdr.Slot.Period)
 		}
-		g.keepAfter(kept, earliest)
+		keepAfter(earliest)
 	}
 	return kept
-}
-
-// keepAfter adds every active block whose period is at least bound[thread].
-func (g *Graph) keepAfter(kept map[*entry]struct{}, bound []uint64) {
-	for t, list := range g.byThread {
-		for _, e := range list[firstFromPeriod(list, bound[t]):] {
-			kept[e] = struct{}{}
-		}
-	}
 }
 
 // pruneActive drops the final blocks that are not required, and releases
 // the operations of old retained ones (Massa's prune_active).
 func (g *Graph) pruneActive() {
-	kept := g.requiredActive()
+	g.requiredActive()
 	var drop []*entry
 	for t, list := range g.byThread {
 		lf := g.latestFinal[t].hdr.Slot.Period
 		for _, e := range list {
 			if e.hdr.Slot.Period >= satSub(lf, g.p.ForceKeepFinalPeriodsWithoutOps) {
-				kept[e] = struct{}{}
+				e.keepMark = g.keepEpoch
 				if e.hdr.Slot.Period < satSub(lf, g.p.ForceKeepFinalPeriods) && e.a.final && !e.a.opsReleased {
 					e.a.opsReleased = true
 					g.out.OpsReleasable = append(g.out.OpsReleasable, e.hdr.ID)
 				}
 			}
-			if _, k := kept[e]; !k && e.a.final {
+			if e.keepMark != g.keepEpoch && e.a.final {
 				drop = append(drop, e)
 			}
 		}

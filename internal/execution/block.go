@@ -50,6 +50,15 @@ func sameBlock(a, b *types.BlockID) bool {
 //
 //	RewardsMinted - FeesBurnt - CreationCosts - CreditsLost
 //	- StorageCharged + StorageRefunded.
+//
+// and over the blocks of the slots (E the endorsement count, n_b the
+// endorsements of block b, part_b its credits / 3(1+E)):
+//
+//	RewardsMinted = sum_b (BlockReward + fees paid in b - 3(E - n_b) part_b)
+//	                - rewards that could not be paid (address not creatable).
+//
+// Fees are burnt from senders and re-minted inside the block credits, so
+// with all endorsements present a block adds exactly BlockReward.
 type Supply struct {
 	// RewardsMinted is what the reward split credited (face value, before
 	// any address creation cost).

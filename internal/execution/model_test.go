@@ -32,6 +32,9 @@ type model struct {
 	producers []types.Address
 
 	minted, fees, creation, lost uint64
+	// blocks, undistributed (parts of absent endorsements) and
+	// unpaid (rewards that could not create their address)
+	blocks, undistributed, unpaid uint64
 	// counters showing which paths the run exercised
 	failed, skipped, sells, autoSells, paid int
 }
@@ -136,19 +139,27 @@ func (m *model) applySlot(s types.Slot, b *BlockToExecute) {
 			m.executed[so.ID] = true
 		}
 		m.stat(m.ok, m.cycle(s), b.Creator)
+		m.blocks++
 		part := credits / (3 * (1 + m.endorse))
+		m.undistributed += 3 * (m.endorse - uint64(len(b.EndorsementCreators))) * part
 		producer := 3*part + credits%(3*(1+m.endorse))
 		for _, e := range b.EndorsementCreators {
 			producer += part
 			if m.credit(e, part) {
 				m.minted += part
+			} else {
+				m.unpaid += part
 			}
 			if m.credit(b.EndorsedBlockCreator, part) {
 				m.minted += part
+			} else {
+				m.unpaid += part
 			}
 		}
 		if m.credit(b.Creator, producer) {
 			m.minted += producer
+		} else {
+			m.unpaid += producer
 		}
 	} else {
 		p := m.producers[s.Index(m.threads)%uint64(len(m.producers))]
@@ -425,6 +436,13 @@ func runModel(t *testing.T, seed uint64, reward types.Amount, withFees bool, ste
 	// accounted, and that accounting matches the model's.
 	if got := int64(m.total()) - int64(initialTotal); got != supply.Delta() {
 		t.Fatalf("total supply moved by %d, accounted %d (%+v)", got, supply.Delta(), supply)
+	}
+	// Rewards: every block mints its reward plus the fees it burnt, minus
+	// the parts of absent endorsements and the credits that could not be
+	// paid.
+	if uint64(supply.RewardsMinted)+m.undistributed+m.unpaid != m.blocks*uint64(reward)+uint64(supply.FeesBurnt) {
+		t.Fatalf("rewards identity: minted %d + undistributed %d + unpaid %d != %d blocks * %d + fees %d",
+			supply.RewardsMinted, m.undistributed, m.unpaid, m.blocks, reward, supply.FeesBurnt)
 	}
 	if uint64(supply.RewardsMinted) != m.minted || uint64(supply.FeesBurnt) != m.fees ||
 		uint64(supply.CreationCosts) != m.creation || uint64(supply.CreditsLost) != m.lost {
