@@ -210,7 +210,9 @@ func (g *Graph) AddHeader(h Header, currentSlot types.Slot) Output {
 // AddBlock registers a full block (Massa's register_block). ownBlock is
 // true when this node's factory produced it; blocks received from the
 // network count for desync detection. A block already known by its header
-// is promoted and, if only its body was missing, processed.
+// is promoted and, if only its body was missing, processed. The graph keys
+// everything by h.ID and keeps the first header it saw for an id: the
+// caller must have checked that the id is the header's hash.
 func (g *Graph) AddBlock(h Header, currentSlot types.Slot, ownBlock bool) Output {
 	g.begin(currentSlot)
 	if _, gen := g.genesis[h.ID]; !gen {

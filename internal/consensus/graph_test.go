@@ -669,3 +669,139 @@ func TestPruneDiscardsWaitersOfDiscarded(t *testing.T) {
 		})
 	}
 }
+
+func TestQueries(t *testing.T) {
+	h := newHarness(t, 2, 4, 1)
+	var chain []consensus.Header
+	for period := uint64(1); period <= 5; period++ {
+		for th := uint8(0); th < 2; th++ {
+			s := sl(period, th)
+			b := h.onBest(s, 1)
+			h.block(b, s)
+			chain = append(chain, b)
+		}
+	}
+	// fitness 2 per block, delta 4: a block is final with 3 blocks after it
+	lf := h.g.LatestFinalPeriods()
+	if fmt.Sprint(lf) != "[4 3]" {
+		t.Fatalf("latest final periods %v", lf)
+	}
+	bc := h.g.Blockclique()
+	if fmt.Sprint(bc) != fmt.Sprint(ids(chain[7:]...)) {
+		t.Fatalf("blockclique %v", bc)
+	}
+	if bp := h.g.BestParents(); fmt.Sprint(bp) != fmt.Sprint(ids(chain[8:]...)) {
+		t.Fatalf("best parents %v", bp)
+	}
+	if id, ok := h.g.BlockcliqueBlockAt(sl(5, 1)); !ok || id != chain[9].ID {
+		t.Fatal("BlockcliqueBlockAt non-final")
+	}
+	if id, ok := h.g.BlockcliqueBlockAt(sl(2, 0)); !ok || id != chain[2].ID {
+		t.Fatal("BlockcliqueBlockAt final")
+	}
+	if _, ok := h.g.BlockcliqueBlockAt(sl(9, 0)); ok {
+		t.Fatal("BlockcliqueBlockAt empty slot")
+	}
+	if id := h.g.LatestBlockcliqueBlockBefore(sl(6, 0)); id != chain[8].ID {
+		t.Fatal("LatestBlockcliqueBlockBefore blockclique")
+	}
+	if id := h.g.LatestBlockcliqueBlockBefore(sl(5, 0)); id != chain[6].ID {
+		t.Fatal("LatestBlockcliqueBlockBefore final")
+	}
+	info, ok := h.g.BlockInfo(chain[8].ID)
+	if !ok || info.IsFinal || !info.InBlockclique || info.Fitness != 2 || !info.FullBlock ||
+		fmt.Sprint(info.Children) != fmt.Sprint(ids(chain[9])) || info.Status != consensus.StatusActive ||
+		!info.HasSameThreadParentCreator || info.SameThreadParentCreator != chain[6].Creator {
+		t.Fatalf("info %+v", info)
+	}
+	sum := h.g.GraphInterval(sl(2, 0), sl(3, 1))
+	if len(sum) != 3 || sum[0].ID != chain[2].ID || !sum[0].IsFinal || sum[2].ID != chain[4].ID {
+		t.Fatalf("interval %+v", sum)
+	}
+	st := h.g.Stats()
+	if st.FinalBlockCount != 7 || st.ActiveCount != 3 || st.FinalInGraph != 9 || st.CliqueCount != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	cl := h.g.Cliques()
+	if len(cl) != 1 || !cl[0].IsBlockclique || cl[0].Fitness != 6 {
+		t.Fatalf("cliques %+v", cl)
+	}
+	if len(h.g.GenesisIDs()) != 2 || h.g.Params().DeltaF0 != 4 {
+		t.Fatal("params")
+	}
+}
+
+// Only blocks received from the network count for desync detection.
+func TestLastFinalFromNetwork(t *testing.T) {
+	h := newHarness(t, 2, 4, 0)
+	var first consensus.Header
+	for period := uint64(1); period <= 4; period++ {
+		for th := uint8(0); th < 2; th++ {
+			s := sl(period, th)
+			b := h.onBest(s, 0)
+			own := period > 1 || th > 0
+			if !own {
+				first = b
+			}
+			out := h.g.AddBlock(b, s, own)
+			for _, f := range out.NewFinal {
+				if f.Own != (f.ID != first.ID) {
+					t.Fatalf("final %s own=%v", f.Slot, f.Own)
+				}
+				if f.ID == first.ID {
+					if got, ok := h.g.LastFinalFromNetworkSlot(); !ok || got != s {
+						t.Fatalf("last network final at %v %v, want %s", got, ok, s)
+					}
+				}
+			}
+		}
+	}
+	if _, ok := h.g.LastFinalFromNetworkSlot(); !ok {
+		t.Fatal("network block never final")
+	}
+	// own blocks never move it
+	h2 := newHarness(t, 2, 4, 0)
+	for period := uint64(1); period <= 6; period++ {
+		for th := uint8(0); th < 2; th++ {
+			h2.g.AddBlock(h2.onBest(sl(period, th), 0), sl(period, th), true)
+		}
+	}
+	if _, ok := h2.g.LastFinalFromNetworkSlot(); ok || h2.g.Stats().FinalBlockCount == 0 {
+		t.Fatal("own blocks counted as network blocks")
+	}
+}
+
+// After a restart the graph grows again from the latest final block of
+// each thread.
+func TestNewFromFinal(t *testing.T) {
+	p := consensustest.SmallParams(2, 4, 0)
+	roots := []consensus.Header{
+		{ID: types.BlockID{1}, Slot: sl(7, 0), Creator: consensustest.Producer(sl(7, 0))},
+		{ID: types.BlockID{2}, Slot: sl(6, 1), Creator: consensustest.Producer(sl(6, 1))},
+	}
+	g, err := consensus.NewFromFinal(p, roots, &consensustest.Draws{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, p: p, draws: &consensustest.Draws{}, g: g, check: true}
+	if fmt.Sprint(g.LatestFinalPeriods()) != "[7 6]" {
+		t.Fatalf("periods %v", g.LatestFinalPeriods())
+	}
+	old := consensustest.Block(sl(6, 1), ids(roots...), 0, 0)
+	h.block(old, sl(6, 1))
+	h.wantStatus(old.ID, consensus.StatusStale)
+	for period := uint64(8); period <= 12; period++ {
+		for th := uint8(0); th < 2; th++ {
+			out := h.block(h.onBest(sl(period, th), 0), sl(period, th))
+			if len(out.NewActive) != 1 {
+				t.Fatalf("%s: %+v", sl(period, th), out)
+			}
+		}
+	}
+	if lf := g.LatestFinalPeriods(); lf[0] <= 7 || lf[1] <= 6 {
+		t.Fatalf("no finality after restart: %v", lf)
+	}
+	if _, err := consensus.NewFromFinal(p, roots[:1], &consensustest.Draws{}); !errors.Is(err, consensus.ErrBadParams) {
+		t.Fatal("accepted one root for two threads")
+	}
+}

@@ -114,14 +114,6 @@ func ids(hs ...consensus.Header) []types.BlockID {
 	return out
 }
 
-func finalIDs(out consensus.Output) []types.BlockID {
-	r := make([]types.BlockID, len(out.NewFinal))
-	for i, f := range out.NewFinal {
-		r[i] = f.ID
-	}
-	return r
-}
-
 func contains(list []types.BlockID, id types.BlockID) bool {
 	for _, x := range list {
 		if x == id {

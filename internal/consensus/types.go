@@ -140,6 +140,8 @@ type Wish struct {
 }
 
 // Output is what one input changed. Slices are in a deterministic order.
+// A block can appear in NewActive and, later in the same call, in NewStale
+// (it entered the graph and was outrun at once).
 type Output struct {
 	// NewActive lists blocks that entered the graph, in processing order;
 	// protocol propagates them.

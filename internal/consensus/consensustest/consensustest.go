@@ -1,5 +1,3 @@
-// Package consensustest provides fakes for tests and the simulator that
-// drive a consensus.Graph: deterministic PoS draws and a header builder.
 package consensustest
 
 import (
