@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -605,22 +604,23 @@ func (b privateBackend) StakingAddresses(ctx context.Context) ([]types.Address, 
 	return nonNil(b.n.staking.Addresses()), nil
 }
 
-var errNoNetwork = errors.New("This request is currently not available: the peer-to-peer network is not part of this version yet")
+// msgNoNetwork keeps Massa's wording for methods a node cannot serve.
+const msgNoNetwork = "This request is currently not available: the peer-to-peer network is not part of this version yet"
 
 func (b privateBackend) BanByID(ctx context.Context, ids []crypto.PublicKey, ban bool) error {
-	return api.Errorf(api.CodeBadRequest, "%v", errNoNetwork)
+	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
 }
 
 func (b privateBackend) BanByIP(ctx context.Context, ips []net.IP, ban bool) error {
-	return api.Errorf(api.CodeBadRequest, "%v", errNoNetwork)
+	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
 }
 
 func (b privateBackend) PeersWhitelist(ctx context.Context) ([]string, error) {
-	return nil, api.Errorf(api.CodeBadRequest, "%v", errNoNetwork)
+	return nil, api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
 }
 
 func (b privateBackend) EditPeersWhitelist(ctx context.Context, ips []net.IP, add bool) error {
-	return api.Errorf(api.CodeBadRequest, "%v", errNoNetwork)
+	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
 }
 
 func (b privateBackend) BootstrapList(ctx context.Context, white bool) ([]string, error) {

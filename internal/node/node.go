@@ -99,7 +99,6 @@ type Node struct {
 
 type statsCounters struct {
 	producedBlocks uint64
-	missedOwn      uint64
 }
 
 // storedBlock is a block the node holds with its operations.

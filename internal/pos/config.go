@@ -92,8 +92,3 @@ func (c Config) FirstSlot(cycle uint64) types.Slot {
 func (c Config) LastSlot(cycle uint64) types.Slot {
 	return types.Slot{Period: cycle*c.PeriodsPerCycle + c.PeriodsPerCycle - 1, Thread: c.ThreadCount - 1}
 }
-
-// slotIndexInCycle is the position of s among the slots of its cycle.
-func (c Config) slotIndexInCycle(s types.Slot) uint64 {
-	return (s.Period%c.PeriodsPerCycle)*uint64(c.ThreadCount) + uint64(s.Thread)
-}

@@ -151,6 +151,6 @@ func (b *Block) UnmarshalJSON(data []byte) error {
 	if len(j.Operations) == 0 {
 		j.Operations = nil
 	}
-	*b = Block{Header: j.Header, Operations: j.Operations}
+	*b = Block(j)
 	return nil
 }

@@ -374,11 +374,7 @@ type blockHeaderJSON struct {
 // operation_merkle_root, endorsements, denunciations}; endorsements in their
 // SecureShare JSON form with full content.
 func (h BlockHeader) MarshalJSON() ([]byte, error) {
-	j := blockHeaderJSON{
-		CurrentVersion: h.CurrentVersion, AnnouncedVersion: h.AnnouncedVersion, Slot: h.Slot,
-		Parents: h.Parents, OperationMerkleRoot: h.OperationMerkleRoot,
-		Endorsements: h.Endorsements, Denunciations: h.Denunciations,
-	}
+	j := blockHeaderJSON(h)
 	if j.Parents == nil {
 		j.Parents = []BlockID{}
 	}

@@ -73,14 +73,14 @@ enabled = false
 
 // Node is a running massa-node process.
 type Node struct {
-	Home        string
-	PublicURL   string
-	PrivateURL  string
-	cmd         *exec.Cmd
-	logMu       sync.Mutex
-	log         strings.Builder
-	done        chan struct{}
-	waitErr     error
+	Home       string
+	PublicURL  string
+	PrivateURL string
+	cmd        *exec.Cmd
+	logMu      sync.Mutex
+	log        strings.Builder
+	done       chan struct{}
+	waitErr    error
 }
 
 var apiRe = regexp.MustCompile(`public_api=(\S+) private_api=(\S+)`)
