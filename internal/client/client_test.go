@@ -226,12 +226,12 @@ func TestWalletLifecycle(t *testing.T) {
 	require.NotContains(t, out, `"S`)
 	var info map[string]struct {
 		AddressInfo *struct {
-			Address          string             `json:"address"`
-			FinalBalance     string             `json:"final_balance"`
-			ActiveRolls      uint64             `json:"active_rolls"`
-			FinalRolls       uint64             `json:"final_rolls"`
-			CandidateRolls   uint64             `json:"candidate_rolls"`
-			DeferredCredits  []json.RawMessage  `json:"deferred_credits"`
+			Address         string            `json:"address"`
+			FinalBalance    string            `json:"final_balance"`
+			ActiveRolls     uint64            `json:"active_rolls"`
+			FinalRolls      uint64            `json:"final_rolls"`
+			CandidateRolls  uint64            `json:"candidate_rolls"`
+			DeferredCredits []json.RawMessage `json:"deferred_credits"`
 		} `json:"address_info"`
 		PublicKey string          `json:"public_key"`
 		KeyPair   json.RawMessage `json:"keypair"`
@@ -719,4 +719,114 @@ func TestErrorsWrap(t *testing.T) {
 	require.True(t, errors.Is(err, ErrBadArgument))
 	_, err = parseEventFilter([]string{"start=1,0", "start=2,0"})
 	require.ErrorIs(t, err, ErrBadArgument)
+}
+
+// TestEveryCommandRenders runs each command once against the fake node and
+// renders both its human and its JSON form, with and without typed prefixes.
+func TestEveryCommandRenders(t *testing.T) {
+	e := newTestEnv(t)
+	k := knownKey(t, 30)
+	a := types.AddressOf(k.Public()).String()
+	b := types.AddressOf(knownKey(t, 31).Public()).String()
+	e.node.balances[types.AddressOf(k.Public())] = types.MustAmount("1000")
+	wasm := filepath.Join(t.TempDir(), "sc.wasm")
+	require.NoError(t, os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x00"), 0o600))
+	blockID := types.BlockID{2}.String()
+
+	cases := map[string][]string{
+		"help":                             {"get_status"},
+		"exit":                             {},
+		"get_status":                       {},
+		"get_addresses":                    {a, b},
+		"get_blocks":                       {blockID},
+		"get_operations":                   {types.OperationID{5}.String()},
+		"get_endorsements":                 {types.EndorsementID{9}.String()},
+		"get_datastore_entry":              {a, "k"},
+		"get_filtered_sc_output_event":     {"is_error=false"},
+		"get_stakers":                      {"5"},
+		"get_cliques":                      {},
+		"wallet_add_secret_keys":           {k.String()},
+		"wallet_info":                      {"show-all-keys"},
+		"wallet_get_public_key":            {a},
+		"wallet_get_secret_key":            {a},
+		"wallet_generate_secret_key":       {},
+		"wallet_sign":                      {a, "msg"},
+		"wallet_remove_addresses":          {types.AddressOf(knownKey(t, 32).Public()).String()},
+		"send_transaction":                 {a, b, "1", "0.01"},
+		"buy_rolls":                        {a, "1", "0.01"},
+		"sell_rolls":                       {a, "1", "0.01"},
+		"execute_smart_contract":           {a, wasm, "100000", "0", "0.01"},
+		"call_smart_contract":              {a, b, "f", "", "100000", "0", "0.01"},
+		"read_only_execute_smart_contract": {wasm, "100000", a, "0.01"},
+		"read_only_call":                   {b, "f", "", "100000"},
+		"node_start_staking":               {a},
+		"node_stop_staking":                {a},
+		"node_remove_staking_addresses":    {a},
+		"node_add_staking_secret_keys":     {k.String()},
+		"node_get_staking_addresses":       {},
+		"node_stop":                        {},
+		"node_ban_by_id":                   {k.Public().NodeID()},
+		"node_unban_by_id":                 {"NOD-" + k.Public().NodeID()},
+		"node_ban_by_ip":                   {"1.2.3.4"}, // the fake refuses, as Massa's node does
+		"node_unban_by_ip":                 {"1.2.3.4"},
+		"node_peers_whitelist":             {},
+		"node_bootstrap_whitelist":         {"add", "1.2.3.4"},
+		"node_bootstrap_blacklist":         {},
+		"node_sign_message":                {"m"},
+		"node_testnet_rewards_program_ownership_proof": {a, "99"},
+		"when_moon": {},
+	}
+	refused := map[string]bool{"node_ban_by_ip": true, "node_unban_by_ip": true, "node_peers_whitelist": true}
+	for _, typed := range []bool{false, true} {
+		extra := []string{}
+		if typed {
+			extra = append(extra, "--typed-prefixes")
+		}
+		s, _ := e.session(extra...)
+		_, err := s.Run(context.Background(), []string{"wallet_add_secret_keys", k.String(), knownKey(t, 32).String()})
+		require.NoError(t, err)
+		for _, c := range commands() {
+			args, ok := cases[c.name]
+			require.True(t, ok, "no case for %s", c.name)
+			r, err := s.Run(context.Background(), append([]string{c.name}, args...))
+			if refused[c.name] {
+				require.Error(t, err, c.name)
+				continue
+			}
+			require.NoError(t, err, c.name)
+			_, err = marshalJSON(r.JSON)
+			require.NoError(t, err, c.name)
+			var buf strings.Builder
+			if r.Human != nil {
+				r.Human(NewPrinter(&buf, s.Display()))
+			}
+			if c.name != "exit" {
+				require.NotEmpty(t, buf.String(), c.name)
+			}
+			if typed {
+				for _, plain := range []string{"\n" + a, " " + a + "\n"} {
+					require.NotContains(t, buf.String(), plain, c.name)
+				}
+			}
+			switch c.name {
+			case "get_blocks":
+				require.Contains(t, buf.String(), "(4, 1)")
+				require.Contains(t, buf.String(), "final, in blockclique")
+			case "get_endorsements":
+				require.Contains(t, buf.String(), "Index:          3")
+			case "node_get_staking_addresses":
+				require.Contains(t, buf.String(), a)
+			}
+		}
+	}
+}
+
+func TestCountText(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi int
+		want   string
+	}{{0, 0, "no argument"}, {1, -1, "at least one argument"}, {2, -1, "at least 2 arguments"}, {1, 1, "one argument"},
+		{3, 3, "3 arguments"}, {0, 2, "at most 2 arguments"}, {2, 4, "2 to 4 arguments"}} {
+		require.Equal(t, tc.want, countText(tc.lo, tc.hi))
+	}
 }

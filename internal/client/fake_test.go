@@ -107,12 +107,37 @@ func (f *fakeNode) Operations(_ context.Context, ids []types.OperationID) ([]api
 	return out, nil
 }
 
-func (f *fakeNode) Endorsements(context.Context, []types.EndorsementID) ([]api.EndorsementInfo, error) {
-	return []api.EndorsementInfo{}, nil
+func (f *fakeNode) Endorsements(_ context.Context, ids []types.EndorsementID) ([]api.EndorsementInfo, error) {
+	out := []api.EndorsementInfo{}
+	for _, id := range ids {
+		if id != (types.EndorsementID{9}) {
+			continue
+		}
+		out = append(out, api.EndorsementInfo{ID: id, InBlocks: []types.BlockID{{2}}, IsFinal: true, Endorsement: map[string]any{
+			"content":                 map[string]any{"slot": types.Slot{Period: 4, Thread: 1}, "index": 3, "endorsed_block": types.BlockID{2}},
+			"content_creator_address": "AU12XCeCosjVv13VADNQ8c5fN9ZkZP2UsbPoqfZv3gyqLim5HMzdL",
+		}})
+	}
+	return out, nil
 }
 
-func (f *fakeNode) Blocks(context.Context, []types.BlockID) ([]api.BlockInfo, error) {
-	return []api.BlockInfo{}, nil
+func (f *fakeNode) Blocks(_ context.Context, ids []types.BlockID) ([]api.BlockInfo, error) {
+	out := []api.BlockInfo{}
+	for _, id := range ids {
+		if id != (types.BlockID{2}) {
+			continue
+		}
+		out = append(out, api.BlockInfo{ID: id, Content: &api.BlockInfoContent{IsFinal: true, IsInBlockclique: true, Block: map[string]any{
+			"header": map[string]any{
+				"content": map[string]any{"current_version": 1, "announced_version": nil, "slot": types.Slot{Period: 4, Thread: 1},
+					"parents": []types.BlockID{{1}, {3}}, "endorsements": []any{}, "denunciations": []any{}},
+				"content_creator_address": "AU12XCeCosjVv13VADNQ8c5fN9ZkZP2UsbPoqfZv3gyqLim5HMzdL",
+				"content_creator_pub_key": f.nodeKey.Public(),
+			},
+			"operations": []types.OperationID{{5}},
+		}}})
+	}
+	return out, nil
 }
 
 func (f *fakeNode) BlockcliqueBlockBySlot(context.Context, types.Slot) (any, error) { return nil, nil }

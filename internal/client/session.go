@@ -158,8 +158,13 @@ func (s *Session) privateClient() (*api.Client, error) {
 		}
 	}
 	s.tokenOrigin = origin
-	s.private = api.NewClient(s.opts.PrivateURL(), token)
-	return s.private, nil
+	c := api.NewClient(s.opts.PrivateURL(), token)
+	if token != "" {
+		// Kept for the next commands; without a token the file is looked
+		// for again, since a node started after the prompt writes it then.
+		s.private = c
+	}
+	return c, nil
 }
 
 func readToken(path string) (string, error) {
