@@ -229,7 +229,7 @@ func (n *Node) handle(out consensus.Output) error {
 		n.dropBlock(id)
 	}
 	for _, id := range out.Forgotten {
-		if _, err := n.graph.Status(id); !err {
+		if _, known := n.graph.Status(id); !known {
 			n.dropBlock(id)
 		}
 	}
