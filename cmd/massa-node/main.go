@@ -11,7 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,7 +23,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func defaultHome() string {
@@ -37,8 +37,11 @@ func defaultHome() string {
 	return filepath.Join(dir, ".massa", "node")
 }
 
-func run(args []string) int {
+// run is the command: it returns the exit code, writing the node's log and
+// results to stdout and every error, as one line, to stderr.
+func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("massa-node", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	home := fs.String("home", defaultHome(), "node home directory (config, keys, storage)")
 	sandboxKey := fs.String("sandbox-secret-key", "", "sandbox: use this staking secret key (S…) instead of a new one")
 	pwd := fs.String("pwd", "", "staking wallet password (or env MASSA_PASSWORD, or --pwd-file)")
@@ -58,7 +61,7 @@ func run(args []string) int {
 		return 2
 	}
 	if *showVersion || (fs.NArg() > 0 && fs.Arg(0) == "version") {
-		fmt.Printf("massa-node gomassa %s (%s)\n", version.Gomassa, version.String("MAIN"))
+		fmt.Fprintf(stdout, "massa-node gomassa %s (%s)\n", version.Gomassa, version.String("MAIN"))
 		return 0
 	}
 	opts := node.Options{
@@ -68,48 +71,62 @@ func run(args []string) int {
 		PasswordFile:     *pwdFile,
 		GenesisPath:      *genesis,
 		LogLevel:         *logLevel,
-		Stdout:           os.Stdout,
+		Stdout:           stdout,
 	}
 	if fs.NArg() > 0 {
 		switch {
 		case fs.Arg(0) == "config" && fs.NArg() >= 2 && fs.Arg(1) == "dump":
 			cfg, err := config.Load(*home)
 			if err != nil {
-				fmt.Fprintln(os.Stderr, "massa-node:", err)
+				fmt.Fprintln(stderr, "massa-node:", err)
 				return 1
 			}
-			if err := config.Dump(os.Stdout, cfg); err != nil {
-				fmt.Fprintln(os.Stderr, "massa-node:", err)
+			if err := config.Dump(stdout, cfg); err != nil {
+				fmt.Fprintln(stderr, "massa-node:", err)
 				return 1
 			}
 			return 0
 		default:
-			fmt.Fprintf(os.Stderr, "massa-node: unknown command %q (try massa-node -h)\n", fs.Arg(0))
+			fmt.Fprintf(stderr, "massa-node: unknown command %q (try massa-node -h)\n", fs.Arg(0))
 			return 2
 		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The first signal stops the node cleanly, a second one forces exit.
+	// done ends the watcher when run returns (tests call run in-process).
+	done := make(chan struct{})
+	defer close(done)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "stopping (press Ctrl-C again to force)")
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "stopping (press Ctrl-C again to force)")
 		cancel()
-		<-sigs
-		fmt.Fprintln(os.Stderr, "forced stop")
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "forced stop")
 		os.Exit(130)
 	}()
 
 	n, err := node.New(opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "massa-node:", err)
+		fmt.Fprintln(stderr, "massa-node:", err)
 		return 1
 	}
+	// The error is printed once, on stderr (the node's log, on stdout,
+	// has its own record of the stop).
 	if err := n.Run(ctx); err != nil {
-		slog.Error("node stopped with an error", "err", err)
-		fmt.Fprintln(os.Stderr, "massa-node:", err)
+		fmt.Fprintln(stderr, "massa-node:", err)
 		return 1
 	}
 	return 0

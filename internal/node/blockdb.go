@@ -1,13 +1,17 @@
 package node
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/gomassa/gomassa/internal/config"
+	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/types"
 )
 
@@ -25,7 +29,11 @@ type blockDB struct {
 const (
 	blockPrefix = 'b' // 'b' || block id -> block || op count || ops
 	finalPrefix = 'f' // 'f' || slot key -> block id
+	metaPrefix  = 'm' // 'm' || name -> value
 )
+
+// chainKey holds the identity of the chain the storage was made for.
+var chainKey = []byte{metaPrefix, 'c'}
 
 func openBlockDB(dir string, codec types.CodecParams, chainID uint64) (*blockDB, error) {
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
@@ -147,6 +155,45 @@ func (b *blockDB) LatestFinalPerThread(threads uint8) ([]types.BlockID, []bool, 
 		left--
 	}
 	return ids, found, it.Error()
+}
+
+// chainIdentity is what tells two chains apart: the network's identity and
+// its initial state. It leaves out last_start_period, which a network
+// restart changes, and the other parameters, whose defaults may change
+// between versions without making another chain.
+func chainIdentity(g *config.Genesis) crypto.Hash {
+	b, err := json.Marshal(struct {
+		ChainID          uint64
+		GenesisTimestamp uint64
+		ThreadCount      uint8
+		T0               uint64
+		PeriodsPerCycle  uint64
+		Ledger           []config.LedgerEntry
+		Rolls            []config.RollEntry
+		Credits          []config.DeferredCredit
+	}{g.Params.ChainID, g.Params.GenesisTimestamp, g.Params.ThreadCount, g.Params.T0, g.Params.PeriodsPerCycle,
+		g.Ledger, g.Rolls, g.DeferredCredits})
+	if err != nil {
+		// Every field has a JSON form; hash the parameters alone rather
+		// than fail the start.
+		b = fmt.Appendf(nil, "%d/%d", g.Params.ChainID, g.Params.GenesisTimestamp)
+	}
+	return crypto.HashOf(b)
+}
+
+// CheckChain records id as the storage's chain at first start and reports
+// whether it is the one recorded. A storage written before the identity
+// was recorded takes id.
+func (b *blockDB) CheckChain(id crypto.Hash) (bool, error) {
+	v, closer, err := b.db.Get(chainKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return true, b.db.Set(chainKey, id[:], pebble.Sync)
+	}
+	if err != nil {
+		return false, err
+	}
+	defer closer.Close()
+	return bytes.Equal(v, id[:]), nil
 }
 
 // quietPebble drops Pebble's informational lines (WAL recovery and the

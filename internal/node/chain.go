@@ -365,7 +365,16 @@ func (n *Node) produceBlock(slot types.Slot) error {
 	}
 	producer, err := n.selector.Producer(slot)
 	if err != nil {
-		n.log.Debug("no draw for slot", "slot", slot, "err", err)
+		// Draws of cycle c need cycle c-2 final: a chain whose final state
+		// is two cycles behind (a network, or a sandbox, down for more than
+		// a cycle) cannot draw producers any more. Say so once per cycle
+		// instead of staying silent.
+		cycle := slot.Period / n.params.PeriodsPerCycle
+		if !n.warnedNoDraws || n.noDrawsCycle != cycle {
+			n.warnedNoDraws, n.noDrawsCycle = true, cycle
+			n.log.Warn("no block producer can be drawn: the final state is too far behind the clock (was the chain stopped for more than a cycle?)",
+				"slot", slot, "cycle", cycle, "final_slot", n.exec.FinalSlot(), "err", err)
+		}
 		return nil
 	}
 	key, ok := n.staking.Get(producer)

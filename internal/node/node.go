@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -57,6 +58,8 @@ type Node struct {
 	codec   types.CodecParams
 	version string
 	token   string
+	// genesisPath is the file the genesis was read from.
+	genesisPath string
 
 	nodeKey    *crypto.SecretKey
 	genesisKey *crypto.SecretKey
@@ -84,6 +87,8 @@ type Node struct {
 	haveLastSlot   bool
 	lastEndorsed   types.Slot
 	progressLogged types.Slot
+	warnedNoDraws  bool
+	noDrawsCycle   uint64
 	haveEndorsed   bool
 	stats          statsCounters
 	startMS        uint64
@@ -130,41 +135,32 @@ func New(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("cannot create the node home %s: %w", opts.Home, err)
 	}
 
-	// Genesis: a private network's file, or the home's sandbox chain.
+	// Inputs are read before files are created: a network's genesis file
+	// and staking wallet (password errors are the most common), then the
+	// node key; the sandbox, which creates its key, genesis and wallet
+	// password, comes last, so that a bad input never leaves a new
+	// sandbox chain behind.
 	var sandboxKey *crypto.SecretKey
 	genesisFile := opts.GenesisPath
-	if genesisFile == "" {
-		if _, err := os.Stat(config.GenesisPath(opts.Home)); err == nil {
-			genesisFile = config.GenesisPath(opts.Home)
+	if genesisFile != "" {
+		if _, err := os.Stat(genesisFile); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("genesis file %s does not exist: give the path of the network's genesis.json, or no genesis file to run a sandbox", genesisFile)
 		}
+	} else if _, err := os.Stat(config.GenesisPath(opts.Home)); err == nil {
+		genesisFile = config.GenesisPath(opts.Home)
 	}
 	if genesisFile != "" {
 		g, err := cfg.LoadGenesis(config.MainnetParams(), genesisFile)
 		if err != nil {
 			return nil, err
 		}
-		n.genesis = g
-	} else {
-		if len(cfg.Bootstrap.BootstrapList) > 0 {
-			return nil, fmt.Errorf("%s lists bootstrap servers, but joining a running network is not supported by this version yet: remove [bootstrap] bootstrap_list to run a sandbox, or give a genesis file with --genesis", cfg.File)
-		}
-		g, key, err := prepareSandbox(opts.Home, opts.SandboxSecretKey, n.clk.NowMS(), opts.Stdout)
-		if err != nil {
+		n.genesis, n.genesisPath = g, genesisFile
+		if err := n.openStakingWallet(nil, nil); err != nil {
 			return nil, err
 		}
-		n.genesis, sandboxKey, n.sandbox = g, key, true
-		cfg.Factory.StopProductionWhenZeroConnections = false
+	} else if len(cfg.Bootstrap.BootstrapList) > 0 {
+		return nil, fmt.Errorf("%s lists bootstrap servers, but joining a running network is not supported by this version yet: remove [bootstrap] bootstrap_list to run a sandbox, or give a genesis file with --genesis", cfg.File)
 	}
-	n.params = n.genesis.Params
-	n.cp = clock.Params{GenesisTimestamp: n.params.GenesisTimestamp, T0: n.params.T0, ThreadCount: n.params.ThreadCount, EndTimestamp: n.params.EndTimestamp}
-	n.codec = types.CodecParams{
-		ThreadCount:               n.params.ThreadCount,
-		EndorsementCount:          n.params.EndorsementCount,
-		MaxOperationsPerBlock:     n.params.MaxOperationsPerBlock,
-		MaxBlockSize:              n.params.MaxBlockSize,
-		MaxDenunciationsPerHeader: 128,
-	}
-	n.version = version.String(n.params.NetworkPrefix)
 
 	if n.genesisKey, err = crypto.ParseSecretKey(GenesisKeyText); err != nil {
 		return nil, err
@@ -176,46 +172,77 @@ func New(opts Options) (*Node, error) {
 	if n.token, err = loadOrCreateToken(opts.Home); err != nil {
 		return nil, err
 	}
-	n.verifier = crypto.NewBatchVerifier(crypto.BatchOptions{})
 
-	// Staking keys: the sandbox key, plus the encrypted staking wallet.
-	var pw []byte
-	if n.sandbox {
-		if pw, err = sandboxStakingPassword(opts.Home); err != nil {
+	if n.genesis == nil {
+		g, key, err := prepareSandbox(opts.Home, cfg.Path(cfg.Factory.StakingWalletPath), opts.SandboxSecretKey, n.clk.NowMS(), opts.Stdout)
+		if err != nil {
+			return nil, err
+		}
+		n.genesis, sandboxKey, n.sandbox = g, key, true
+		n.genesisPath = filepath.Join(opts.Home, sandboxDirName, sandboxGenesis)
+		cfg.Factory.StopProductionWhenZeroConnections = false
+		pw, err := sandboxStakingPassword(opts.Home)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.openStakingWallet(pw, sandboxKey); err != nil {
 			return nil, err
 		}
 	}
+	n.params = n.genesis.Params
+	n.cp = clock.Params{GenesisTimestamp: n.params.GenesisTimestamp, T0: n.params.T0, ThreadCount: n.params.ThreadCount, EndTimestamp: n.params.EndTimestamp}
+	n.codec = types.CodecParams{
+		ThreadCount:               n.params.ThreadCount,
+		EndorsementCount:          n.params.EndorsementCount,
+		MaxOperationsPerBlock:     n.params.MaxOperationsPerBlock,
+		MaxBlockSize:              n.params.MaxBlockSize,
+		MaxDenunciationsPerHeader: 128,
+	}
+	n.version = version.String(n.params.NetworkPrefix)
+	n.verifier = crypto.NewBatchVerifier(crypto.BatchOptions{})
+	return n, nil
+}
+
+// openStakingWallet opens (or creates) the encrypted staking wallet with
+// pw, or, when pw is nil, with the password the options give. A sandbox
+// passes its generated password and its key, registered in the wallet
+// once so that removing it is remembered across restarts.
+func (n *Node) openStakingWallet(pw []byte, sandboxKey *crypto.SecretKey) error {
+	opts, cfg := n.opts, n.cfg
 	walletDir := cfg.Path(cfg.Factory.StakingWalletPath)
 	if pw == nil {
 		exists, err := wallet.Exists(walletDir)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pw, err = wallet.Password(wallet.PasswordOptions{
 			Value: opts.Password, EnvVars: []string{wallet.EnvPassword}, File: opts.PasswordFile,
 			Prompt: "staking wallet password: ", Confirm: !exists, FlagName: "--pwd", FileFlagName: "--pwd-file",
 		})
 		if err != nil {
-			return nil, fmt.Errorf("staking wallet %s: %w", walletDir, err)
+			return fmt.Errorf("staking wallet %s: %w", walletDir, err)
 		}
 	}
 	w, _, err := wallet.OpenOrCreate(walletDir, pw)
+	if errors.Is(err, wallet.ErrWrongPassword) {
+		return fmt.Errorf("%w: give the password it was created with (--pwd, MASSA_PASSWORD or --pwd-file)", err)
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	n.staking = newStakingKeys(w)
 	if sandboxKey != nil {
 		marker := filepath.Join(opts.Home, sandboxDirName, ".staking_key_registered")
 		if _, err := os.Stat(marker); err != nil {
 			if err := w.Add(sandboxKey); err != nil {
-				return nil, fmt.Errorf("cannot register the sandbox key in the staking wallet %s: %w", walletDir, err)
+				return fmt.Errorf("cannot register the sandbox key in the staking wallet %s: %w", walletDir, err)
 			}
 			if err := writeFileAtomic(marker, []byte("the sandbox key was added to the staking wallet once\n"), 0o600); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return n, nil
+	return nil
 }
 
 func newLogger(out io.Writer, level uint8, override string) *slog.Logger {
@@ -282,6 +309,15 @@ func (n *Node) start() error {
 		return err
 	}
 	n.closers = append(n.closers, n.blockDB.Close)
+	// A home's storage belongs to one chain: a new genesis (an edited
+	// genesis.json, a reset sandbox) over an old storage would mix two
+	// chains' states and blocks.
+	if same, err := n.blockDB.CheckChain(chainIdentity(n.genesis)); err != nil {
+		return fmt.Errorf("cannot read the block database in %s: %w", storageDir, err)
+	} else if !same {
+		return fmt.Errorf("%s holds another chain than the genesis %s describes (was the genesis changed, or the sandbox reset?): delete %s to start this chain from its genesis, or use another --home",
+			storageDir, n.genesisPath, storageDir)
+	}
 
 	posCfg := pos.Config{
 		ThreadCount:      p.ThreadCount,
@@ -367,11 +403,28 @@ func (n *Node) start() error {
 		return err
 	}
 	n.startMS = n.clk.NowMS()
+	n.skipStartSlot(n.startMS)
 	if err := n.startAPI(); err != nil {
 		return err
 	}
 	n.logStart()
 	return nil
+}
+
+// skipStartSlot makes the node produce only for slots that begin after it
+// started, as Massa's factories do. Consensus keeps only final blocks
+// across a restart, so a node restarted within a slot does not know the
+// block or the endorsements it signed for that slot before it stopped:
+// signing again, on other parents, would be an equivocation (two blocks or
+// endorsements by one key for one slot), which peers denounce.
+func (n *Node) skipStartSlot(now uint64) {
+	if cur, ok := n.cp.LatestSlotAt(now); ok {
+		n.lastSlot, n.haveLastSlot = cur, true
+		n.opPool.SetCurrentPeriod(cur.Period)
+	}
+	if target, ok := n.cp.LatestSlotAt(now + n.params.T0/2); ok {
+		n.lastEndorsed, n.haveEndorsed = target, true
+	}
 }
 
 // feedSelector gives the selector the draws of every cycle the final state

@@ -43,9 +43,12 @@ type sandboxGenesisFile struct {
 }
 
 // prepareSandbox returns the genesis of the home's sandbox chain, creating
-// it (and its staking key) at first start. It never prompts.
-func prepareSandbox(home, givenKey string, nowMS uint64, out io.Writer) (*config.Genesis, *crypto.SecretKey, error) {
+// it (and its staking key) at first start. It never prompts. walletDir is
+// the staking wallet, whose password lives in the sandbox directory: a new
+// sandbox chain needs it deleted too, as well as the chain's storage.
+func prepareSandbox(home, walletDir, givenKey string, nowMS uint64, out io.Writer) (*config.Genesis, *crypto.SecretKey, error) {
 	dir := filepath.Join(home, sandboxDirName)
+	startOver := fmt.Sprintf("delete %s, %s and %s to start a new sandbox chain", dir, filepath.Join(home, "storage"), walletDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("cannot create %s: %w", dir, err)
 	}
@@ -65,11 +68,11 @@ func prepareSandbox(home, givenKey string, nowMS uint64, out io.Writer) (*config
 	case err == nil:
 		k, perr := crypto.ParseSecretKey(strings.TrimSpace(string(existing)))
 		if perr != nil {
-			return nil, nil, fmt.Errorf("%s is corrupt (%v): delete %s to start a new sandbox chain", keyPath, perr, dir)
+			return nil, nil, fmt.Errorf("%s is corrupt (%v): restore it, or %s", keyPath, perr, startOver)
 		}
 		if key != nil && key.String() != k.String() {
-			return nil, nil, fmt.Errorf("this home already runs a sandbox chain staked by %s; --sandbox-secret-key gives %s: use another --home, or delete %s and %s to start over",
-				types.AddressOf(k.Public()), types.AddressOf(key.Public()), dir, filepath.Join(home, "storage"))
+			return nil, nil, fmt.Errorf("this home already runs a sandbox chain staked by %s; --sandbox-secret-key gives %s: use another --home, or %s",
+				types.AddressOf(k.Public()), types.AddressOf(key.Public()), startOver)
 		}
 		key = k
 	case errors.Is(err, fs.ErrNotExist):
@@ -114,7 +117,7 @@ func prepareSandbox(home, givenKey string, nowMS uint64, out io.Writer) (*config
 	}
 	g, err := config.ParseGenesis(genPath, data, config.SandboxParams(0))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w (delete %s to start a new sandbox chain)", err, dir)
+		return nil, nil, fmt.Errorf("%w (restore it, or %s)", err, startOver)
 	}
 	return g, key, nil
 }
