@@ -3,10 +3,13 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -20,9 +23,33 @@ type Client struct {
 	id    atomic.Uint64
 }
 
-// NewClient targets url (http://ip:port); token is sent to the private API.
+// NewClient targets url (http://ip:port, or https:// for a server whose
+// certificate the system trusts); token is sent to the private API.
 func NewClient(url, token string) *Client {
 	return &Client{url: url, token: token, http: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// NewTLSClient is NewClient for an https:// URL whose server certificate is
+// trusted because it is in caFile (PEM: the node's self-signed certificate,
+// or the authority that signed it). An empty caFile trusts the system's
+// authorities only.
+func NewTLSClient(url, token, caFile string) (*Client, error) {
+	c := NewClient(url, token)
+	if caFile == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("certificate to trust: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("certificate to trust %s: %w", caFile, ErrBadCA)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	c.http.Transport = tr
+	return c, nil
 }
 
 // Call invokes method with positional params and decodes the result into out

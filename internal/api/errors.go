@@ -43,5 +43,13 @@ func BadRequest(format string, args ...any) *Error {
 // ErrNotSupported marks methods this node does not serve yet.
 var ErrNotSupported = errors.New("not supported yet")
 
+// ErrNoCertificate is returned by ListenTLS for a TLS configuration without
+// a certificate.
+var ErrNoCertificate = errors.New("no TLS certificate configured")
+
+// ErrBadCA is returned by NewTLSClient when the certificate file to trust
+// holds no PEM certificate.
+var ErrBadCA = errors.New("no PEM certificate found")
+
 // ErrUnauthorized is returned by the client when the private API refuses its token.
 var ErrUnauthorized = errors.New("private API token missing or wrong")

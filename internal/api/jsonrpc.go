@@ -3,11 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -18,11 +21,14 @@ type Limits struct {
 	MaxBodyBytes int64 // request body, default 50 MiB as Massa
 	MaxBatch     int   // requests per batch, default 16; 0 disables batches
 	MaxArguments int   // list arguments (ids, addresses) per call, default 128
+	// MaxDatastoreKeysRequests bounds the requests of one
+	// get_addresses_datastore_keys call, default 50.
+	MaxDatastoreKeysRequests int
 }
 
 // DefaultLimits are Massa's defaults.
 func DefaultLimits() Limits {
-	return Limits{MaxBodyBytes: 52_428_800, MaxBatch: 16, MaxArguments: 128}
+	return Limits{MaxBodyBytes: 52_428_800, MaxBatch: 16, MaxArguments: 128, MaxDatastoreKeysRequests: 50}
 }
 
 // Handler is a registered method. It receives the decoded params.
@@ -71,29 +77,37 @@ func (r *Registry) Methods(side Side) []string {
 // Params gives a handler its arguments in either form.
 type Params struct {
 	positional []json.RawMessage
-	maxArgs    int
+	limits     Limits
 }
 
 // Len is the number of arguments given.
 func (p Params) Len() int { return len(p.positional) }
 
+// Limits are the limits of the server that decoded the params.
+func (p Params) Limits() Limits { return p.limits }
+
 // Decode unmarshals argument i into v. A missing or null argument leaves v
-// untouched and returns false, so Option arguments can be omitted.
+// untouched and returns false, so Option arguments can be omitted. Unknown
+// object fields are ignored, as serde does for Massa's argument structs; a
+// value of the wrong type is an Invalid params error naming its path
+// ("datastore entries[0].key").
 func (p Params) Decode(i int, name string, v any) (bool, error) {
 	if i >= len(p.positional) {
 		return false, nil
 	}
-	raw := p.positional[i]
-	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+	raw := bytes.TrimSpace(p.positional[i])
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return false, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return false, Errorf(CodeInvalidParams, "Invalid params: %s: %s", name, describeJSONError(err))
+	if err := json.Unmarshal(raw, v); err != nil {
+		path, inner := locate(raw, reflect.TypeOf(v).Elem(), 0)
+		if inner == nil {
+			inner = err
+		}
+		return false, Errorf(CodeInvalidParams, "Invalid params: %s%s: %s", name, path, describeJSONError(inner))
 	}
-	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Slice && p.maxArgs > 0 && rv.Len() > p.maxArgs {
-		return false, BadRequest("too many arguments: %s has %d items, the limit is %d ([api] max_arguments)", name, rv.Len(), p.maxArgs)
+	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Slice && p.limits.MaxArguments > 0 && rv.Len() > p.limits.MaxArguments {
+		return false, BadRequest("too many arguments: %s has %d items, the limit is %d ([api] max_arguments)", name, rv.Len(), p.limits.MaxArguments)
 	}
 	return true, nil
 }
@@ -110,34 +124,151 @@ func (p Params) Require(i int, name string, v any) error {
 	return nil
 }
 
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// locate finds where decoding raw into a value of type t fails, by decoding
+// arrays element by element and objects field by field, and returns the
+// path (`[2].key`) and the innermost error. encoding/json names the field
+// of a plain type error, but not of an error a custom decoder (an address,
+// an amount, a byte array) returns; clients need the field either way.
+// It runs only on the error path.
+func locate(raw []byte, t reflect.Type, depth int) (string, error) {
+	pv := reflect.New(t)
+	err := json.Unmarshal(raw, pv.Interface())
+	if err == nil || depth > 16 {
+		return "", err
+	}
+	if pv.Type().Implements(jsonUnmarshalerType) || pv.Type().Implements(textUnmarshalerType) {
+		return "", err
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return "", err
+		}
+		for i, item := range items {
+			if p, e := locate(item, t.Elem(), depth+1); e != nil {
+				return fmt.Sprintf("[%d]%s", i, p), e
+			}
+		}
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return "", err
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name := jsonFieldName(f)
+			if name == "" {
+				continue
+			}
+			v, ok := obj[name]
+			if !ok {
+				continue
+			}
+			if p, e := locate(v, f.Type, depth+1); e != nil {
+				return "." + name + p, e
+			}
+		}
+	}
+	// The failure is at this level (a type error on the value itself):
+	// encoding/json's field path, if any, is relative to it.
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return "." + te.Field, &json.UnmarshalTypeError{Value: te.Value, Type: te.Type}
+	}
+	return "", err
+}
+
+func jsonFieldName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return ""
+	}
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name
+	}
+	return f.Name
+}
+
+// jsonKind names what a Go type expects, in JSON words.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[Bytes]():
+		return "an array of byte values"
+	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
+}
+
 func describeJSONError(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			field = "value"
+		got := te.Value
+		switch {
+		case got == "bool":
+			got = "a boolean"
+		case got == "object" || got == "array":
+			got = "an " + got
+		case strings.HasPrefix(got, "number "): // the number itself, e.g. "number -5"
+			got = strings.TrimPrefix(got, "number ")
+		default:
+			got = "a " + got
 		}
-		return fmt.Sprintf("%s: expected %s, got JSON %s", field, te.Type, te.Value)
+		msg := fmt.Sprintf("expected %s, got %s", jsonKind(te.Type), got)
+		if te.Field != "" {
+			msg = te.Field + ": " + msg
+		}
+		return msg
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Sprintf("malformed JSON at offset %d", se.Offset)
+		return fmt.Sprintf("malformed JSON at offset %d: %v", se.Offset, se)
 	}
 	return err.Error()
 }
 
 type request struct {
-	JSONRPC string          `json:"jsonrpc"`
-	Method  string          `json:"method"`
+	JSONRPC *string         `json:"jsonrpc"`
+	Method  *string         `json:"method"`
 	Params  json.RawMessage `json:"params"`
 	ID      json.RawMessage `json:"id"`
 }
 
 type response struct {
-	JSONRPC string          `json:"jsonrpc"`
-	Result  any             `json:"result,omitempty"`
-	Error   *Error          `json:"error,omitempty"`
-	ID      json.RawMessage `json:"id"`
+	Result any
+	Error  *Error
+	ID     json.RawMessage
 }
 
 // MarshalJSON keeps "result": null for unit results while omitting it on errors.
@@ -160,6 +291,15 @@ func (r response) MarshalJSON() ([]byte, error) {
 	}{"2.0", r.Result, id})
 }
 
+func errorResponse(id json.RawMessage, e *Error) []byte {
+	b, err := json.Marshal(response{ID: id, Error: e})
+	if err != nil {
+		// Only a broken id could fail, and ids are checked before.
+		b, _ = json.Marshal(response{Error: e})
+	}
+	return b
+}
+
 // Server is one HTTP JSON-RPC endpoint (public or private).
 type Server struct {
 	side   Side
@@ -170,7 +310,9 @@ type Server struct {
 	token  string // private server: required bearer token
 }
 
-// NewServer builds the handler of one side.
+// NewServer builds the handler of one side. The public server answers CORS
+// requests from any origin (browser wallets); the private server never does,
+// and needs token (when not empty) as "Authorization: Bearer <token>".
 func NewServer(side Side, reg *Registry, limits Limits, log *slog.Logger, token string) *Server {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -178,47 +320,62 @@ func NewServer(side Side, reg *Registry, limits Limits, log *slog.Logger, token 
 	return &Server{side: side, reg: reg, limits: limits, log: log, cors: side == Public, token: token}
 }
 
+// SetCORS turns CORS on or off on the public server ([api] enable_cors);
+// the private server never allows cross-origin calls.
+func (s *Server) SetCORS(on bool) { s.cors = on && s.side == Public }
+
+// Messages of the HTTP-level refusals, shared with the tests.
+const (
+	msgNeedPost      = "JSON-RPC needs HTTP POST"
+	msgContentType   = "Content-Type must be application/json"
+	msgPrivateToken  = "Bad request: the private API needs the token from <node home>/config/api_token (massa-client reads it with --node-home or [default_node] token)"
+	msgBatchDisabled = "Invalid request: batch requests are disabled ([api] batch_request_limit = 0)"
+)
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 		w.Header().Set("Access-Control-Allow-Headers", "content-type")
-	}
-	if r.Method == http.MethodOptions {
-		w.WriteHeader(http.StatusOK)
-		return
+		w.Header().Set("Access-Control-Max-Age", "86400")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 	}
 	if r.Method != http.MethodPost {
-		http.Error(w, "JSON-RPC needs HTTP POST", http.StatusMethodNotAllowed)
+		w.Header().Set("Allow", "POST")
+		http.Error(w, msgNeedPost, http.StatusMethodNotAllowed)
 		return
 	}
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		http.Error(w, "Content-Type must be application/json", http.StatusUnsupportedMediaType)
+	if !isJSONContentType(r.Header.Get("Content-Type")) {
+		http.Error(w, msgContentType, http.StatusUnsupportedMediaType)
 		return
 	}
 	if s.side == Private && s.token != "" {
-		if r.Header.Get("Authorization") != "Bearer "+s.token {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
-			_ = json.NewEncoder(w).Encode(response{Error: &Error{Code: CodeBadRequest,
-				Message: "Bad request: the private API needs the token from <node home>/config/api_token (massa-client reads it with --node-home or [default_node] token)"}})
+			_, _ = w.Write(errorResponse(nil, &Error{Code: CodeBadRequest, Message: msgPrivateToken}))
 			return
 		}
+	}
+	if r.ContentLength > s.limits.MaxBodyBytes {
+		s.tooLarge(w)
+		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, s.limits.MaxBodyBytes+1))
 	if err != nil {
 		http.Error(w, "cannot read request", http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
 	if int64(len(body)) > s.limits.MaxBodyBytes {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		_ = json.NewEncoder(w).Encode(response{Error: Errorf(CodeInvalidRequest,
-			"request body larger than %d bytes ([api] max_request_body_size)", s.limits.MaxBodyBytes)})
+		s.tooLarge(w)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	out := s.handleBody(r.Context(), body)
 	if out == nil {
 		w.WriteHeader(http.StatusOK)
@@ -227,76 +384,152 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-func (s *Server) handleBody(ctx context.Context, body []byte) []byte {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		var batch []json.RawMessage
-		if err := json.Unmarshal(trimmed, &batch); err != nil {
-			b, _ := json.Marshal(response{Error: Errorf(CodeParseError, "Parse error: %s", describeJSONError(err))})
-			return b
-		}
-		if len(batch) == 0 {
-			b, _ := json.Marshal(response{Error: Errorf(CodeInvalidRequest, "Invalid request: empty batch")})
-			return b
-		}
-		if s.limits.MaxBatch == 0 || len(batch) > s.limits.MaxBatch {
-			b, _ := json.Marshal(response{Error: Errorf(CodeInvalidRequest,
-				"Invalid request: batch of %d requests, the limit is %d ([api] batch_request_limit)", len(batch), s.limits.MaxBatch)})
-			return b
-		}
-		var resps []json.RawMessage
-		for _, item := range batch {
-			if r := s.handleOne(ctx, item); r != nil {
-				resps = append(resps, r)
-			}
-		}
-		if len(resps) == 0 {
-			return nil
-		}
-		b, _ := json.Marshal(resps)
-		return b
+func (s *Server) tooLarge(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_, _ = w.Write(errorResponse(nil, Errorf(CodeInvalidRequest,
+		"Invalid request: request body larger than %d bytes ([api] max_request_body_size)", s.limits.MaxBodyBytes)))
+}
+
+// isJSONContentType accepts what jsonrpsee accepts: application/json or
+// application/json-rpc, with an optional UTF-8 charset. A missing header
+// is accepted too (command-line tools often omit it).
+func isJSONContentType(ct string) bool {
+	if ct == "" {
+		return true
 	}
-	return s.handleOne(ctx, body)
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	if mt != "application/json" && mt != "application/json-rpc" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+// handleBody answers one HTTP body: a request or a batch. It returns nil
+// when nothing is to be sent (notifications only).
+func (s *Server) handleBody(ctx context.Context, body []byte) (out []byte) {
+	defer func() {
+		// Handlers are guarded in call; this catches a failure anywhere
+		// else (a result that cannot be encoded), so that a request never
+		// takes the connection down without an answer.
+		if p := recover(); p != nil {
+			s.log.Error("API request panicked", "panic", p)
+			out = errorResponse(nil, Errorf(CodeInternal, "Internal error"))
+		}
+	}()
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return s.handleOne(ctx, body)
+	}
+	var batch []json.RawMessage
+	if err := json.Unmarshal(trimmed, &batch); err != nil {
+		return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+	}
+	if len(batch) == 0 {
+		return errorResponse(nil, Errorf(CodeInvalidRequest, "Invalid request: empty batch"))
+	}
+	if s.limits.MaxBatch <= 0 {
+		return errorResponse(nil, &Error{Code: CodeInvalidRequest, Message: msgBatchDisabled})
+	}
+	if len(batch) > s.limits.MaxBatch {
+		return errorResponse(nil, Errorf(CodeInvalidRequest,
+			"Invalid request: batch of %d requests, the limit is %d ([api] batch_request_limit)", len(batch), s.limits.MaxBatch))
+	}
+	var resps []json.RawMessage
+	for _, item := range batch {
+		if r := s.handleOne(ctx, item); r != nil {
+			resps = append(resps, r)
+		}
+	}
+	if len(resps) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(resps) // raw messages that are valid JSON
+	return b
+}
+
+// validID tells whether raw is an id JSON-RPC allows: a string, a number
+// or null.
+func validID(raw json.RawMessage) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	switch v.(type) {
+	case string, float64, nil:
+		return true
+	}
+	return false
 }
 
 func (s *Server) handleOne(ctx context.Context, raw []byte) []byte {
 	var req request
 	if err := json.Unmarshal(raw, &req); err != nil {
-		b, _ := json.Marshal(response{Error: Errorf(CodeParseError, "Parse error: %s", describeJSONError(err))})
-		return b
+		if !json.Valid(raw) {
+			return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+		}
+		// Valid JSON that is not a request object: answer with its id if
+		// one can be read.
+		var withID struct {
+			ID json.RawMessage `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &withID)
+		if !validID(withID.ID) {
+			withID.ID = nil
+		}
+		return errorResponse(withID.ID, Errorf(CodeInvalidRequest, "Invalid request: %s", describeRequestError(err)))
+	}
+	if len(req.ID) > 0 && !validID(req.ID) {
+		return errorResponse(nil, Errorf(CodeInvalidRequest, "Invalid request: id must be a string, a number or null"))
+	}
+	switch {
+	case req.JSONRPC == nil || *req.JSONRPC != "2.0":
+		return errorResponse(req.ID, Errorf(CodeInvalidRequest, "Invalid request: \"jsonrpc\" must be \"2.0\""))
+	case req.Method == nil || *req.Method == "":
+		return errorResponse(req.ID, Errorf(CodeInvalidRequest, "Invalid request: \"method\" is missing"))
 	}
 	notification := len(req.ID) == 0
-	if req.JSONRPC != "2.0" || req.Method == "" {
-		b, _ := json.Marshal(response{ID: req.ID, Error: Errorf(CodeInvalidRequest, "Invalid request: need \"jsonrpc\": \"2.0\" and a method")})
-		return b
-	}
-	result, rpcErr := s.call(ctx, req)
+	result, rpcErr := s.call(ctx, *req.Method, req.Params)
 	if notification {
 		return nil
 	}
 	b, err := json.Marshal(response{ID: req.ID, Result: result, Error: rpcErr})
 	if err != nil {
-		b, _ = json.Marshal(response{ID: req.ID, Error: Errorf(CodeInternal, "Internal error: %v", err)})
+		s.log.Error("API result cannot be encoded", "method", *req.Method, "err", err)
+		return errorResponse(req.ID, Errorf(CodeInternal, "Internal error: the result of %s cannot be encoded", *req.Method))
 	}
 	return b
 }
 
-func (s *Server) call(ctx context.Context, req request) (result any, rpcErr *Error) {
-	m, ok := s.reg.methods[req.Method]
+// describeRequestError words a request-object decoding error.
+func describeRequestError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return "a request must be a JSON object"
+	}
+	return describeJSONError(err)
+}
+
+func (s *Server) call(ctx context.Context, name string, rawParams json.RawMessage) (result any, rpcErr *Error) {
+	m, ok := s.reg.methods[name]
 	if !ok {
-		return nil, Errorf(CodeMethodNotFound, "Method not found: %s", req.Method)
+		return nil, Errorf(CodeMethodNotFound, "Method not found: %s", name)
 	}
 	if m.side != s.side {
 		return nil, Errorf(CodeWrongAPI, "The wrong API (either Public or Private) was called")
 	}
-	params, perr := s.parseParams(req.Params, m.names)
+	params, perr := s.parseParams(rawParams, m.names)
 	if perr != nil {
 		return nil, perr
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("API handler panicked", "method", req.Method, "panic", p)
-			rpcErr = Errorf(CodeInternalServer, "Internal server error in %s", req.Method)
+			s.log.Error("API handler panicked", "method", name, "panic", p)
+			result, rpcErr = nil, Errorf(CodeInternalServer, "Internal server error in %s", name)
 		}
 	}()
 	res, err := m.handler(ctx, params)
@@ -306,17 +539,19 @@ func (s *Server) call(ctx context.Context, req request) (result any, rpcErr *Err
 			return nil, e
 		}
 		if errors.Is(err, ErrNotSupported) {
-			return nil, Errorf(CodeBadRequest, "Bad request: %s: %v", req.Method, err)
+			return nil, Errorf(CodeBadRequest, "Bad request: %s: %v", name, err)
 		}
 		return nil, Errorf(CodeInternalServer, "Internal server error: %v", err)
 	}
 	return res, nil
 }
 
+// parseParams reads params in either form. Methods without parameters
+// ignore params entirely, whatever they hold (massa-web3 sends [{}]).
 func (s *Server) parseParams(raw json.RawMessage, names []string) (Params, *Error) {
-	p := Params{maxArgs: s.limits.MaxArguments}
+	p := Params{limits: s.limits}
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	if len(names) == 0 || len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return p, nil
 	}
 	switch raw[0] {
@@ -329,9 +564,6 @@ func (s *Server) parseParams(raw json.RawMessage, names []string) (Params, *Erro
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			return p, Errorf(CodeInvalidParams, "Invalid params: %s", describeJSONError(err))
 		}
-		if len(names) == 0 {
-			return p, nil // zero-argument methods ignore params
-		}
 		for _, n := range names {
 			v, ok := obj[n]
 			if !ok {
@@ -340,12 +572,22 @@ func (s *Server) parseParams(raw json.RawMessage, names []string) (Params, *Erro
 			p.positional = append(p.positional, v)
 		}
 	default:
-		return p, Errorf(CodeInvalidParams, "Invalid params: params must be an array or an object")
-	}
-	if len(names) == 0 {
-		p.positional = nil
+		return p, Errorf(CodeInvalidParams, "Invalid params: params must be an array or an object, got %s", jsonValueKind(raw))
 	}
 	return p, nil
+}
+
+// jsonValueKind names the kind of a JSON value by its first byte.
+func jsonValueKind(raw []byte) string {
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 func lowerCamel(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sort"
 
 	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/types"
@@ -48,8 +49,17 @@ type PrivateBackend interface {
 	BootstrapWhitelistAllowAll(ctx context.Context) error
 }
 
-// ChainIDOf is the chain id the public backend signs for (ops signed for
-// another chain fail signature verification; the message says which).
+// StakingWarningsBackend is implemented by a private backend that keeps
+// the staking warnings of get_staking_warnings (optional: the method is
+// registered only for backends that have it).
+type StakingWarningsBackend interface {
+	StakingWarnings(ctx context.Context) ([]StakingWarning, error)
+}
+
+// decodeOps decodes the operations of send_operations for chainID. It
+// checks the encodings only; signatures are verified by the backend (an
+// operation signed for another chain fails there, and the message says
+// which chain id the node expects).
 func decodeOps(in []OperationInput, chainID uint64) ([]*types.SignedOperation, error) {
 	out := make([]*types.SignedOperation, 0, len(in))
 	for i, o := range in {
@@ -175,8 +185,8 @@ func RegisterPublic(r *Registry, b PublicBackend) {
 		if err := p.Require(0, "requests", &in); err != nil {
 			return nil, err
 		}
-		if len(in) > 50 {
-			return nil, BadRequest("too many requests: %d, the limit is 50 ([api] max_addresses_datastore_keys_query)", len(in))
+		if limit := p.Limits().MaxDatastoreKeysRequests; limit > 0 && len(in) > limit {
+			return nil, BadRequest("too many requests: %d, the limit is %d ([api] max_addresses_datastore_keys_query)", len(in), limit)
 		}
 		return b.AddressesDatastoreKeys(ctx, in)
 	})
@@ -215,6 +225,7 @@ func RegisterPublic(r *Registry, b PublicBackend) {
 	r.Register(Public, "get_slots_transfers", argName, func(ctx context.Context, p Params) (any, error) {
 		return nil, BadRequest("get_slots_transfers needs a node built with execution traces; this node keeps none")
 	})
+	r.Register(Public, "rpc.discover", nil, func(context.Context, Params) (any, error) { return r.OpenRPC(), nil })
 	for _, m := range []string{"get_deferred_call_quote", "get_deferred_call_info", "get_deferred_call_ids_by_slot"} {
 		name := m
 		r.Register(Public, name, argName, func(ctx context.Context, p Params) (any, error) {
@@ -250,6 +261,11 @@ func RegisterPrivate(r *Registry, b PrivateBackend) {
 	r.Register(Private, "get_staking_addresses", nil, func(ctx context.Context, _ Params) (any, error) {
 		return b.StakingAddresses(ctx)
 	})
+	if sw, ok := b.(StakingWarningsBackend); ok {
+		r.Register(Private, "get_staking_warnings", nil, func(ctx context.Context, _ Params) (any, error) {
+			return sw.StakingWarnings(ctx)
+		})
+	}
 	for _, ban := range []bool{true, false} {
 		ban := ban
 		prefix := "node_ban_by_"
@@ -310,5 +326,41 @@ func RegisterPrivate(r *Registry, b PrivateBackend) {
 				return nil, b.EditBootstrapList(ctx, white, ips, add)
 			})
 		}
+	}
+}
+
+// OpenRPC describes the registered methods as an OpenRPC document, the
+// result of rpc.discover: names, parameter names in order, and the server
+// (tag "public" or "private") each belongs to. Massa serves a hand-written
+// file there; this one is generated, so it never lists a method the node
+// does not have.
+func (r *Registry) OpenRPC() map[string]any {
+	names := make([]string, 0, len(r.methods))
+	for n := range r.methods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	methods := make([]map[string]any, 0, len(names))
+	for _, n := range names {
+		m := r.methods[n]
+		params := make([]map[string]any, 0, len(m.names))
+		for _, p := range m.names {
+			params = append(params, map[string]any{"name": p, "schema": map[string]any{}})
+		}
+		side := "public"
+		if m.side == Private {
+			side = "private"
+		}
+		methods = append(methods, map[string]any{
+			"name":   n,
+			"params": params,
+			"result": map[string]any{"name": "result", "schema": map[string]any{}},
+			"tags":   []map[string]any{{"name": side}},
+		})
+	}
+	return map[string]any{
+		"openrpc": "1.2.6",
+		"info":    map[string]any{"title": "Massa JSON-RPC API (gomassa)", "version": "1.0.0"},
+		"methods": methods,
 	}
 }

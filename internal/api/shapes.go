@@ -311,3 +311,28 @@ type PageRequest struct {
 	Limit  uint64 `json:"limit"`
 	Offset uint64 `json:"offset"`
 }
+
+// StakingWarning is one entry of get_staking_warnings: a block slot that a
+// staking address of the node missed, why (when the node knows), and how
+// many more misses the address can afford in that cycle before all its
+// rolls are implicitly sold (protocol.md §2.4).
+type StakingWarning struct {
+	Slot    types.Slot    `json:"slot"`
+	Address types.Address `json:"address"`
+	Cycle   uint64        `json:"cycle"`
+	// Reason is one of "key not registered", "not synchronized",
+	// "no peers", "block produced but went stale", "clock skew" or
+	// "unknown"; Detail says more in words.
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+	// MissBudget is floor(7/10 * CycleDraws) - NOKCount: how many more
+	// slots of the cycle the address may miss and keep its rolls, if it
+	// produces every other one. Negative: the sale at the end of the
+	// cycle is certain.
+	MissBudget int64  `json:"miss_budget"`
+	CycleDraws uint64 `json:"cycle_draws"`
+	OKCount    uint64 `json:"ok_count"`
+	NOKCount   uint64 `json:"nok_count"`
+	// Time is when the node noticed the miss (ms since the epoch).
+	Time uint64 `json:"time"`
+}

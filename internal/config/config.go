@@ -104,6 +104,12 @@ type APIConfig struct {
 	// EnableCORS answers browser preflight requests, so that web pages
 	// using massa-web3 can talk to the public API. Not a Massa key.
 	EnableCORS bool `toml:"enable_cors"`
+	// PrivateTLSCert and PrivateTLSKey (PEM files, relative to the home)
+	// make the private API serve HTTPS. They are required to bind it to a
+	// non-loopback address, so that its token never crosses a network in
+	// clear. Not Massa keys (Massa's private API is loopback-only HTTP).
+	PrivateTLSCert string `toml:"private_tls_cert"`
+	PrivateTLSKey  string `toml:"private_tls_key"`
 }
 
 // NetworkConfig is [network], also read from Massa's [protocol]: the P2P

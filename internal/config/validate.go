@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -112,6 +113,7 @@ func (c *Config) Validate() error {
 	v.positive("[bootstrap] rate_limit", b.RateLimit)
 
 	a := &c.API
+	v.privateAPI(c)
 	v.positive("[api] max_arguments", a.MaxArguments)
 	v.positive("[api] max_request_body_size", uint64(a.MaxRequestBodySize))
 	v.positive("[api] max_response_body_size", uint64(a.MaxResponseBodySize))
@@ -161,4 +163,40 @@ func quote(val any) string {
 		return fmt.Sprintf("%q", clip(s))
 	}
 	return fmt.Sprintf("%v", val)
+}
+
+// privateAPI checks the private API's exposure: beyond the loopback
+// interface it must serve HTTPS, and the certificate pair must load.
+func (v *validator) privateAPI(c *Config) {
+	a := &c.API
+	if (a.PrivateTLSCert == "") != (a.PrivateTLSKey == "") {
+		v.errs = append(v.errs, errorf("[api] private_tls_cert and private_tls_key must be set together (the certificate and its private key, PEM files): %w", ErrConflict))
+		return
+	}
+	if a.PrivateTLSCert == "" {
+		ip, _, err := ParseBind(a.BindPrivate)
+		if err == nil && !ip.IsLoopback() {
+			v.errs = append(v.errs, errorf("[api] bind_private = %s is not a loopback address: set [api] private_tls_cert and private_tls_key, or bind to 127.0.0.1: %w",
+				clip(a.BindPrivate), ErrInvalid))
+		}
+		return
+	}
+	if _, err := c.PrivateTLSConfig(); err != nil {
+		v.errs = append(v.errs, err)
+	}
+}
+
+// PrivateTLSConfig loads the private API's certificate pair; it returns
+// nil, nil when [api] private_tls_cert is not set (plain HTTP on loopback).
+func (c *Config) PrivateTLSConfig() (*tls.Config, error) {
+	a := &c.API
+	if a.PrivateTLSCert == "" && a.PrivateTLSKey == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.Path(a.PrivateTLSCert), c.Path(a.PrivateTLSKey))
+	if err != nil {
+		return nil, errorf("[api] private_tls_cert = %q, private_tls_key = %q: cannot load the certificate pair: %v: %w",
+			clip(a.PrivateTLSCert), clip(a.PrivateTLSKey), err, ErrInvalid)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/execution"
 	"github.com/gomassa/gomassa/internal/ledger"
+	"github.com/gomassa/gomassa/internal/pool"
 	"github.com/gomassa/gomassa/internal/pos"
 	"github.com/gomassa/gomassa/internal/types"
 )
@@ -28,14 +30,25 @@ func (n *Node) startAPI() error {
 	if v := n.cfg.API.MaxArguments; v > 0 {
 		limits.MaxArguments = int(v)
 	}
+	if v := n.cfg.API.MaxAddressesDatastoreKeysQuery; v > 0 {
+		limits.MaxDatastoreKeysRequests = int(v)
+	}
+	// config.Validate already refused a non-loopback private bind without
+	// TLS, and checked that the certificate pair loads.
+	privateTLS, err := n.cfg.PrivateTLSConfig()
+	if err != nil {
+		return err
+	}
 	reg := api.NewRegistry()
 	api.RegisterPublic(reg, publicBackend{n})
 	api.RegisterPrivate(reg, privateBackend{n})
-	var err error
-	if n.apiPublic, err = api.Listen(n.cfg.API.BindPublic, "[api] bind_public", api.NewServer(api.Public, reg, limits, n.log, ""), n.log); err != nil {
+	pub := api.NewServer(api.Public, reg, limits, n.log, "")
+	pub.SetCORS(n.cfg.API.EnableCORS)
+	if n.apiPublic, err = api.Listen(n.cfg.API.BindPublic, "[api] bind_public", pub, n.log); err != nil {
 		return err
 	}
-	if n.apiPrivate, err = api.Listen(n.cfg.API.BindPrivate, "[api] bind_private", api.NewServer(api.Private, reg, limits, n.log, n.token), n.log); err != nil {
+	priv := api.NewServer(api.Private, reg, limits, n.log, n.token)
+	if n.apiPrivate, err = api.ListenTLS(n.cfg.API.BindPrivate, "[api] bind_private", priv, privateTLS, n.log); err != nil {
 		return err
 	}
 	if n.cfg.Metrics.Enabled && n.cfg.Metrics.Bind != "" {
@@ -65,6 +78,7 @@ func (b publicBackend) Status(ctx context.Context) (api.NodeStatus, error) {
 	p := n.params
 	st := api.NodeStatus{
 		NodeID:            n.nodeKey.Public().NodeID(),
+		NodeIP:            nodeIP(n.cfg.Network.RoutableIP),
 		Version:           n.version,
 		CurrentTime:       now,
 		ConnectedNodes:    map[string][2]any{},
@@ -110,6 +124,14 @@ func (b publicBackend) Status(ctx context.Context) (api.NodeStatus, error) {
 		ActiveCursor: es.ActiveCursor, FinalCursor: es.FinalCursor,
 	}
 	return st, nil
+}
+
+// nodeIP is get_status.node_ip: the announced IP, or null.
+func nodeIP(routable string) *string {
+	if routable == "" {
+		return nil
+	}
+	return &routable
 }
 
 func (b publicBackend) Addresses(ctx context.Context, addrs []types.Address) ([]api.AddressInfo, error) {
@@ -360,12 +382,18 @@ func (b publicBackend) GraphInterval(ctx context.Context, start, end *uint64) ([
 		}
 	}
 	n.mu.RLock()
+	defer n.mu.RUnlock()
 	sums := n.graph.GraphInterval(from, to)
-	n.mu.RUnlock()
 	out := make([]api.BlockSummary, 0, len(sums))
 	for _, s := range sums {
+		creator := s.Creator
+		if sb, ok := n.blocks[s.ID]; ok && creator == (types.Address{}) {
+			// The graph knows genesis blocks by id only; their creator
+			// is the genesis key, which the stored block holds.
+			creator = sb.block.Creator()
+		}
 		out = append(out, api.BlockSummary{ID: s.ID, IsFinal: s.IsFinal, IsStale: s.IsStale, IsInBlockclique: s.InBlockclique,
-			Slot: s.Slot, Creator: s.Creator, Parents: nonNil(s.Parents)})
+			Slot: s.Slot, Creator: creator, Parents: nonNil(s.Parents)})
 	}
 	return out, nil
 }
@@ -417,8 +445,16 @@ func (b publicBackend) Stakers(ctx context.Context, page *api.PageRequest) ([][2
 		return list[i].a.Compare(list[j].a) < 0
 	})
 	if page != nil {
-		off := min(int(page.Offset), len(list))
-		end := min(off+int(page.Limit), len(list))
+		// Offset and limit are client u64s: clamp before converting, so
+		// that huge values select nothing rather than wrap negative.
+		off := uint64(len(list))
+		if page.Offset < off {
+			off = page.Offset
+		}
+		end := uint64(len(list))
+		if page.Limit < end-off {
+			end = off + page.Limit
+		}
 		list = list[off:end]
 	}
 	out := make([][2]any, len(list))
@@ -481,8 +517,14 @@ func (b publicBackend) AddressesDatastoreKeys(ctx context.Context, in []api.Data
 			r.End = *e.EndKey
 			r.EndInclusive = e.InclusiveEndKey == nil || *e.InclusiveEndKey
 		}
-		if e.Count != nil && int(*e.Count) < maxKeys {
+		if e.Count != nil && *e.Count < uint64(maxKeys) {
 			r.Limit = int(*e.Count)
+		}
+		if r.Limit == 0 {
+			// count = 0 asks for no key; the ledger reads Limit 0 as
+			// "no limit", which would bypass max_datastore_keys_query.
+			out = append(out, api.DatastoreKeysOutput{Address: e.Address, IsFinal: e.IsFinal, Keys: []api.Bytes{}})
+			continue
 		}
 		keys, _, err := b.n.exec.DatastoreKeys(e.Address, r, e.IsFinal)
 		if err != nil {
@@ -503,14 +545,25 @@ func (b publicBackend) SendOperations(ctx context.Context, ops []*types.SignedOp
 	if ok, bad := n.verifier.Verify(items); !ok {
 		return nil, api.BadRequest("operation %d (%s): invalid signature (is it signed for chain id %d?)", bad[0], ops[bad[0]].ID, n.params.ChainID)
 	}
+	// An operation already pooled is accepted again and its id returned,
+	// as Massa's pool ignores duplicates: a client that resends after a
+	// lost answer (massa-web3 retries) must not see an error.
 	for i, op := range ops {
-		if err := n.opPool.Check(op); err != nil {
+		if err := n.opPool.Check(op); err != nil && !errors.Is(err, pool.ErrDuplicate) {
 			return nil, api.Errorf(api.CodePool, "operation %d (%s) refused: %v", i, op.ID, err)
 		}
 	}
 	ids := make([]types.OperationID, 0, len(ops))
+	var added []types.OperationID
 	for i, op := range ops {
-		if err := n.opPool.Add(op); err != nil {
+		switch err := n.opPool.Add(op); {
+		case err == nil:
+			added = append(added, op.ID)
+		case errors.Is(err, pool.ErrDuplicate):
+		default:
+			// Operations checked one by one can still fail together (their
+			// sum exceeds the sender's balance): all or nothing.
+			n.opPool.Remove(added)
 			return nil, api.Errorf(api.CodePool, "operation %d (%s) refused: %v", i, op.ID, err)
 		}
 		ids = append(ids, op.ID)
