@@ -42,6 +42,10 @@ type NodeConfig struct {
 	Token     string `toml:"token"`
 	TokenFile string `toml:"token_file"`
 	NodeHome  string `toml:"node_home"`
+	// PrivateTLSCA is a PEM certificate to trust for a node whose private
+	// API is served over TLS (non-loopback binds); set, it makes the client
+	// use https for the private API.
+	PrivateTLSCA string `toml:"private_tls_ca"`
 }
 
 // DisplayConfig is [display]: how human output looks.

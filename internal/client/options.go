@@ -23,6 +23,7 @@ type Options struct {
 	ChainID    uint64
 	ChainIDSet bool
 	NodeHome   string // node home, whose config/api_token holds the private API token
+	PrivateCA  string // PEM certificate of a TLS private API; empty: plain http
 	Token      string // private API token given on the command line or in the config
 	TokenFile  string // file holding the token (config token_file)
 	WalletDir  string
@@ -39,7 +40,11 @@ func (o *Options) PublicURL() string {
 
 // PrivateURL is the private API endpoint.
 func (o *Options) PrivateURL() string {
-	return "http://" + net.JoinHostPort(o.IP, strconv.Itoa(o.PrivatePort))
+	scheme := "http://"
+	if o.PrivateCA != "" {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(o.IP, strconv.Itoa(o.PrivatePort))
 }
 
 // Env gives the environment; tests replace it.
@@ -79,6 +84,7 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 	priv := fs.Int("private-port", 0, "node private API port (default [default_node] private_port, 33034)")
 	chainID := fs.Uint64("chain-id", 0, "expected chain id; warn when the node serves another (default [default_node] chain_id)")
 	nodeHome := fs.String("node-home", "", "node home directory, to read the private API token from config/api_token (default [default_node] node_home, $"+EnvNodeHome+" or ~/.massa/node)")
+	privCA := fs.String("private-tls-ca", "", "PEM certificate to trust when the node serves its private API over TLS (default [default_node] private_tls_ca)")
 	token := fs.String("token", "", "private API token (default [default_node] token or token_file, else read from the node home)")
 	walletDir := fs.String("wallet", "", "wallet directory (default <home>/wallets)")
 	fs.StringVar(walletDir, "w", "", "shorthand for --wallet")
@@ -150,6 +156,10 @@ func ParseOptions(args []string, env Env, homeDir string, stderr io.Writer) (*Op
 		o.NodeHome = defaultHome(homeDir, "node")
 	}
 	o.Token, o.TokenFile = n.Token, n.TokenFile
+	o.PrivateCA = n.PrivateTLSCA
+	if *privCA != "" {
+		o.PrivateCA = *privCA
+	}
 	if set["token"] {
 		o.Token, o.TokenFile = *token, ""
 	}

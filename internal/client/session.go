@@ -159,6 +159,13 @@ func (s *Session) privateClient() (*api.Client, error) {
 	}
 	s.tokenOrigin = origin
 	c := api.NewClient(s.opts.PrivateURL(), token)
+	if s.opts.PrivateCA != "" {
+		tc, err := api.NewTLSClient(s.opts.PrivateURL(), token, s.opts.PrivateCA)
+		if err != nil {
+			return nil, fmt.Errorf("private API over TLS ([default_node] private_tls_ca or --private-tls-ca): %w", err)
+		}
+		c = tc
+	}
 	if token != "" {
 		// Kept for the next commands; without a token the file is looked
 		// for again, since a node started after the prompt writes it then.
