@@ -127,6 +127,10 @@ type NetworkConfig struct {
 	// IPv6 false turns every "[::]" bind into "0.0.0.0" and bootstraps over
 	// IPv4 only, for machines where IPv6 is disabled.
 	IPv6 bool `toml:"ipv6"`
+	// AllowLocalPeers lets the node connect to peers on loopback and
+	// private addresses learnt from other peers (a devnet on 127.0.0.x).
+	// Peers listed in initial_peers_file are always allowed.
+	AllowLocalPeers bool `toml:"allow_local_peers"`
 }
 
 // BootstrapConfig is [bootstrap].
@@ -203,9 +207,17 @@ type LedgerConfig struct {
 	DiskLedgerPath    string `toml:"disk_ledger_path"`
 }
 
-// StakingConfig is [staking], reserved: it has no keys yet, so any key
-// there is reported as unknown rather than silently ignored.
-type StakingConfig struct{}
+// StakingConfig is [staking]: what the node does with its staking
+// addresses besides producing. Not Massa keys.
+type StakingConfig struct {
+	// AutoCompound lists the staking addresses whose rewards the node
+	// turns into rolls ("all" for every staking address; empty: none).
+	AutoCompound AddressList `toml:"auto_compound"`
+	// AutoCompoundReserve is the balance (MAS) auto-compounding never spends.
+	AutoCompoundReserve Amount `toml:"auto_compound_reserve"`
+	// AutoCompoundFee is the fee of each roll buy auto-compounding sends.
+	AutoCompoundFee Amount `toml:"auto_compound_fee"`
+}
 
 // Default returns the built-in configuration (Massa's defaults). Home and
 // File are empty; Load fills them.
@@ -279,6 +291,11 @@ func Default() Config {
 		Ledger: LedgerConfig{
 			InitialLedgerPath: "config/initial_ledger.json",
 			DiskLedgerPath:    "storage/ledger",
+		},
+		Staking: StakingConfig{
+			AutoCompound:        AddressList{},
+			AutoCompoundReserve: Amount{types.MustAmount(defaultAutoCompoundReserve)},
+			AutoCompoundFee:     Amount{types.MustAmount(defaultMinimalFees)},
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sort"
 
 	"github.com/gomassa/gomassa/internal/api"
@@ -14,6 +15,7 @@ import (
 	"github.com/gomassa/gomassa/internal/ledger"
 	"github.com/gomassa/gomassa/internal/pool"
 	"github.com/gomassa/gomassa/internal/pos"
+	"github.com/gomassa/gomassa/internal/protocol"
 	"github.com/gomassa/gomassa/internal/types"
 )
 
@@ -117,6 +119,13 @@ func (b publicBackend) Status(ctx context.Context) (api.NodeStatus, error) {
 	}
 	ops, _ := n.opPool.Len()
 	st.PoolStats = [2]uint64{uint64(ops), uint64(n.endoPool.Len())}
+	peers, ns := n.peerSummary()
+	st.ConnectedNodes = peers
+	st.NetworkStats = api.NetworkStats{
+		InConnectionCount: uint64(ns.InPeers), OutConnectionCount: uint64(ns.OutPeers),
+		KnownPeerCount: uint64(ns.KnownPeers), BannedPeerCount: uint64(ns.BannedPeers + ns.BannedIPs),
+		ActiveNodeCount: uint64(ns.Peers),
+	}
 	es := n.exec.Stats()
 	st.ExecutionStats = api.ExecutionStats{
 		TimeWindowStart: n.startMS, TimeWindowEnd: now,
@@ -568,6 +577,9 @@ func (b publicBackend) SendOperations(ctx context.Context, ops []*types.SignedOp
 		}
 		ids = append(ids, op.ID)
 	}
+	if n.net != nil {
+		n.net.PropagateOperations(ops)
+	}
 	return ids, nil
 }
 
@@ -657,23 +669,45 @@ func (b privateBackend) StakingAddresses(ctx context.Context) ([]types.Address, 
 	return nonNil(b.n.staking.Addresses()), nil
 }
 
-// msgNoNetwork keeps Massa's wording for methods a node cannot serve.
-const msgNoNetwork = "This request is currently not available: the peer-to-peer network is not part of this version yet"
+// msgNoWhitelist keeps Massa's wording: its node does not serve peer
+// whitelists through the API either.
+const msgNoWhitelist = "This request is currently not available: peer whitelists are not editable through the API yet"
 
 func (b privateBackend) BanByID(ctx context.Context, ids []crypto.PublicKey, ban bool) error {
-	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
+	for _, id := range ids {
+		if ban {
+			b.n.net.Ban(protocol.PeerID(id))
+		} else {
+			b.n.net.Unban(protocol.PeerID(id))
+		}
+		b.n.log.Info("peer ban changed through the private API", "node_id", id.NodeID(), "banned", ban)
+	}
+	return nil
 }
 
 func (b privateBackend) BanByIP(ctx context.Context, ips []net.IP, ban bool) error {
-	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
+	for _, ip := range ips {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return api.BadRequest("%s is not an IP address", ip)
+		}
+		a = a.Unmap()
+		if ban {
+			b.n.net.BanIP(a)
+		} else {
+			b.n.net.UnbanIP(a)
+		}
+		b.n.log.Info("IP ban changed through the private API", "ip", a, "banned", ban)
+	}
+	return nil
 }
 
 func (b privateBackend) PeersWhitelist(ctx context.Context) ([]string, error) {
-	return nil, api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
+	return nil, api.Errorf(api.CodeBadRequest, "%s", msgNoWhitelist)
 }
 
 func (b privateBackend) EditPeersWhitelist(ctx context.Context, ips []net.IP, add bool) error {
-	return api.Errorf(api.CodeBadRequest, "%s", msgNoNetwork)
+	return api.Errorf(api.CodeBadRequest, "%s", msgNoWhitelist)
 }
 
 func (b privateBackend) BootstrapList(ctx context.Context, white bool) ([]string, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomassa/gomassa/internal/consensus"
 	"github.com/gomassa/gomassa/internal/execution"
+	"github.com/gomassa/gomassa/internal/protocol"
 	"github.com/gomassa/gomassa/internal/types"
 )
 
@@ -51,6 +52,7 @@ func consensusHeader(b *types.Block) consensus.Header {
 func (n *Node) startConsensus() error {
 	p := n.consensusParams()
 	n.blocks = make(map[types.BlockID]*storedBlock)
+	n.sources = make(map[types.BlockID]protocol.PeerID)
 	n.opBlocks = make(map[types.OperationID][]types.BlockID)
 	n.endoIndex = make(map[types.EndorsementID]types.BlockID)
 	n.produced = make(map[types.Slot]bool)
@@ -132,6 +134,7 @@ func (n *Node) storeBlock(sb *storedBlock) {
 }
 
 func (n *Node) dropBlock(id types.BlockID) {
+	delete(n.sources, id)
 	sb, ok := n.blocks[id]
 	if !ok {
 		return
@@ -187,6 +190,7 @@ func (n *Node) handle(out consensus.Output) error {
 	}
 	for _, d := range out.NewStale {
 		n.log.Info("block went stale", "slot", d.Slot, "id", d.ID, "creator", d.Creator)
+		n.noteStaleBlock(d) // staking_monitor.go
 	}
 	var finals []*execution.BlockToExecute
 	for _, f := range out.NewFinal {
@@ -232,6 +236,17 @@ func (n *Node) handle(out consensus.Output) error {
 		if _, known := n.graph.Status(id); !known {
 			n.dropBlock(id)
 		}
+	}
+	if n.net != nil {
+		wished := make([]types.BlockID, 0, len(out.WishlistAdded))
+		for _, w := range out.WishlistAdded {
+			wished = append(wished, w.ID)
+		}
+		invalid := make([]types.BlockID, 0, len(out.NewInvalid))
+		for _, d := range out.NewInvalid {
+			invalid = append(invalid, d.ID)
+		}
+		n.networkAfterHandle(out.NewActive, wished, out.WishlistRemoved, invalid)
 	}
 	return nil
 }
@@ -293,6 +308,9 @@ func (n *Node) step(now uint64) error {
 	}
 	n.mu.Lock()
 	err := func() error {
+		if err := n.drainIncoming(cur); err != nil {
+			return err
+		}
 		if err := n.handle(n.graph.Tick(cur)); err != nil {
 			return err
 		}
@@ -306,6 +324,7 @@ func (n *Node) step(now uint64) error {
 			if err := n.produceBlock(cur); err != nil {
 				return err
 			}
+			n.watchStakingSlot(cur, now) // staking_monitor.go
 		}
 		if newSlot && cur.Index(n.params.ThreadCount)%pruneEvery == 0 {
 			if err := n.handle(n.graph.Prune()); err != nil {
@@ -332,6 +351,7 @@ func (n *Node) step(now uint64) error {
 			break
 		}
 	}
+	n.afterStakingExecution(now) // staking_monitor.go, compound.go
 	if n.progressLogged.Less(cur) && cur.Thread == 0 {
 		n.progressLogged = cur
 		n.logProgress(cur)
@@ -379,6 +399,10 @@ func (n *Node) produceBlock(slot types.Slot) error {
 	}
 	key, ok := n.staking.Get(producer)
 	if !ok {
+		return nil
+	}
+	if n.cfg.Factory.StopProductionWhenZeroConnections && !n.connected() {
+		n.log.Warn("not producing: no peer connected ([factory] stop_production_when_zero_connections)", "slot", slot, "address", producer)
 		return nil
 	}
 	n.produced[slot] = true
@@ -442,6 +466,8 @@ func (n *Node) produceEndorsements(now uint64) {
 			e := types.SignEndorsement(types.Endorsement{Slot: s, Index: uint32(i), EndorsedBlock: endorsed}, key)
 			if err := n.endoPool.Add(e); err != nil {
 				n.log.Debug("own endorsement refused", "slot", s, "index", i, "err", err)
+			} else if n.net != nil {
+				n.net.PropagateEndorsements([]*types.SignedEndorsement{e})
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/gomassa/gomassa/internal/execution"
 	"github.com/gomassa/gomassa/internal/pool"
 	"github.com/gomassa/gomassa/internal/pos"
+	"github.com/gomassa/gomassa/internal/protocol"
 	"github.com/gomassa/gomassa/internal/store"
 	"github.com/gomassa/gomassa/internal/types"
 	"github.com/gomassa/gomassa/internal/version"
@@ -66,6 +67,8 @@ type Node struct {
 	verifier   *crypto.BatchVerifier
 
 	staking *stakingKeys
+	// monitor watches the staking addresses' block slots (staking_monitor.go).
+	monitor *stakingMonitor
 
 	store    *store.Store
 	blockDB  *blockDB
@@ -78,6 +81,7 @@ type Node struct {
 	// loop holds it to write, API queries to read.
 	mu        sync.RWMutex
 	graph     *consensus.Graph
+	sources   map[types.BlockID]protocol.PeerID // who sent a block, to ban senders of invalid ones
 	blocks    map[types.BlockID]*storedBlock
 	opBlocks  map[types.OperationID][]types.BlockID
 	endoIndex map[types.EndorsementID]types.BlockID
@@ -100,6 +104,9 @@ type Node struct {
 	metricsServer  *metricsServer
 	metrics        *nodeMetrics
 	closers        []func() error
+	net            *protocol.Service
+	incoming       chan incoming
+	runCtx         context.Context
 }
 
 type statsCounters struct {
@@ -274,13 +281,14 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := n.cfg.CheckPorts(); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n.runCtx = ctx
 	if err := n.start(); err != nil {
 		n.shutdown()
 		return err
 	}
 	defer n.shutdown()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	go func() {
 		select {
 		case <-n.stopRequested:
@@ -402,8 +410,12 @@ func (n *Node) start() error {
 	if err := n.startConsensus(); err != nil {
 		return err
 	}
+	if err := n.startNetwork(); err != nil {
+		return err
+	}
 	n.startMS = n.clk.NowMS()
 	n.skipStartSlot(n.startMS)
+	n.monitor = newStakingMonitor(n)
 	if err := n.startAPI(); err != nil {
 		return err
 	}

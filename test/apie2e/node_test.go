@@ -309,7 +309,14 @@ func (s *suite) testPrivate(t *testing.T) {
 	s.priv.fails(t, "send_operations", raw(`[[]]`), api.CodeWrongAPI)
 	s.pub.fails(t, "stop_node", nil, api.CodeWrongAPI, "The wrong API")
 	s.pub.fails(t, "get_staking_addresses", nil, api.CodeWrongAPI)
-	s.priv.fails(t, "node_ban_by_ip", raw(`[["192.0.2.1"]]`), api.CodeBadRequest, "not available")
+	s.priv.ok(t, "node_ban_by_ip", raw(`[["192.0.2.1"]]`))
+	banned := decode[api.NodeStatus](t, "get_status", s.pub.ok(t, "get_status", nil))
+	if banned.NetworkStats.BannedPeerCount == 0 {
+		t.Fatalf("node_ban_by_ip: get_status network_stats.banned_peer_count is 0 after banning an IP")
+	}
+	s.priv.ok(t, "node_unban_by_ip", raw(`[["192.0.2.1"]]`))
+	s.priv.fails(t, "node_ban_by_ip", raw(`[["not-an-ip"]]`), api.CodeInvalidParams, "not an IP")
+	s.priv.fails(t, "node_peers_whitelist", nil, api.CodeBadRequest, "not available")
 	req, _ := http.NewRequest(http.MethodOptions, s.node.PrivateURL, nil)
 	req.Header.Set("Origin", "http://evil.example")
 	resp, err := http.DefaultClient.Do(req)
