@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "", "log level: error, warn, info, debug (overrides [logging] level)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: massa-node [flags]\n       massa-node config dump [--home DIR]\n       massa-node version\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: massa-node [flags]\n       massa-node config dump [--home DIR]\n       massa-node devnet --nodes N [--threads T --t0 MS --delta-f0 F]\n       massa-node version\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		switch {
+		case fs.Arg(0) == "devnet":
+			return runDevnet(*home, fs.Args()[1:], stdout, stderr)
 		case fs.Arg(0) == "config" && fs.NArg() >= 2 && fs.Arg(1) == "dump":
 			cfg, err := config.Load(*home)
 			if err != nil {
