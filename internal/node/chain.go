@@ -352,6 +352,10 @@ func (n *Node) step(now uint64) error {
 		}
 	}
 	n.afterStakingExecution(now) // staking_monitor.go, compound.go
+	if n.metricsSlot.Less(cur) {
+		n.metricsSlot = cur
+		n.updateMetrics()
+	}
 	if n.progressLogged.Less(cur) && cur.Thread == 0 {
 		n.progressLogged = cur
 		n.logProgress(cur)
@@ -420,6 +424,9 @@ func (n *Node) produceBlock(slot types.Slot) error {
 		return err
 	}
 	n.stats.producedBlocks++
+	if n.metrics != nil {
+		n.metrics.produced.Inc()
+	}
 	n.log.Debug("block produced", "slot", slot, "id", blk.ID(), "operations", len(ops), "endorsements", len(endos), "creator", producer)
 	return nil
 }

@@ -11,6 +11,14 @@
 // order. The API reads through the node's query methods, which take a read
 // lock, so a slow client can never stall block production.
 //
+// The staking monitor (staking_monitor.go) follows the block slots drawn
+// for the node's staking addresses: each miss is logged at WARN and kept
+// for the private get_staking_warnings, with its reason (key not
+// registered, not synchronized, no peers, stale block, clock skew) and the
+// misses left before the implicit roll sell of protocol.md §2.4.
+// Auto-compounding (compound.go, [staking] auto_compound) turns the
+// rewards of chosen staking addresses into roll buys from the node's pool.
+//
 // With no genesis file the node runs a sandbox: a fresh one-node chain whose
 // genesis, staking key and funds live in <home>/sandbox, so that restarting
 // with the same home continues the same chain.

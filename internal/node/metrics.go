@@ -1,7 +1,10 @@
 package node
 
 import (
+	"strconv"
+
 	"context"
+	"github.com/gomassa/gomassa/internal/types"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -32,6 +35,8 @@ type nodeMetrics struct {
 	execHistory   prometheus.Gauge
 	finalOpsTotal prometheus.Gauge
 	cliques       prometheus.Gauge
+	propagation   prometheus.Summary
+	peers         prometheus.Gauge
 }
 
 func newNodeMetrics() *nodeMetrics {
@@ -46,9 +51,16 @@ func newNodeMetrics() *nodeMetrics {
 		execHistory:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_execution_active_history", Help: "Speculatively executed slots kept in memory."}),
 		finalOpsTotal: prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_final_executed_operations", Help: "Operations executed in final slots since start."}),
 		cliques:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_cliques", Help: "Max cliques of the block graph."}),
+		propagation: prometheus.NewSummary(prometheus.SummaryOpts{
+			Name:       "massa_block_propagation_seconds",
+			Help:       "Time from a block's slot to its full reception from a peer.",
+			Objectives: map[float64]float64{0.5: 0.01, 0.95: 0.005, 0.99: 0.001},
+			MaxAge:     10 * time.Minute,
+		}),
+		peers: prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_peers", Help: "Connected peers."}),
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.finalPeriod, m.opPool, m.opPoolBytes, m.endoPool, m.blocksHeld, m.produced, m.execHistory, m.finalOpsTotal, m.cliques)
+		m.finalPeriod, m.opPool, m.opPoolBytes, m.endoPool, m.blocksHeld, m.produced, m.execHistory, m.finalOpsTotal, m.cliques, m.propagation, m.peers)
 	return m
 }
 
@@ -73,4 +85,43 @@ func (s *metricsServer) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
+}
+
+// updateMetrics refreshes the gauges; the main loop calls it once per slot.
+func (n *Node) updateMetrics() {
+	m := n.metrics
+	if m == nil {
+		return
+	}
+	n.mu.RLock()
+	fp := n.graph.LatestFinalPeriods()
+	stats := n.graph.Stats()
+	held := len(n.blocks)
+	n.mu.RUnlock()
+	for t, p := range fp {
+		m.finalPeriod.WithLabelValues(strconv.Itoa(t)).Set(float64(p))
+	}
+	ops, bytes := n.opPool.Len()
+	m.opPool.Set(float64(ops))
+	m.opPoolBytes.Set(float64(bytes))
+	m.endoPool.Set(float64(n.endoPool.Len()))
+	m.blocksHeld.Set(float64(held))
+	m.cliques.Set(float64(stats.CliqueCount))
+	es := n.exec.Stats()
+	m.execHistory.Set(float64(es.HistoryLength))
+	m.finalOpsTotal.Set(float64(es.FinalExecutedOps))
+	if n.net != nil {
+		m.peers.Set(float64(len(n.net.Peers())))
+	}
+}
+
+// observePropagation records how long after its slot a block arrived.
+func (n *Node) observePropagation(slot types.Slot) {
+	if n.metrics == nil {
+		return
+	}
+	now, at := n.clk.NowMS(), n.cp.SlotTimestamp(slot)
+	if now >= at {
+		n.metrics.propagation.Observe(float64(now-at) / 1000)
+	}
 }

@@ -91,6 +91,7 @@ type Node struct {
 	haveLastSlot   bool
 	lastEndorsed   types.Slot
 	progressLogged types.Slot
+	metricsSlot    types.Slot
 	warnedNoDraws  bool
 	noDrawsCycle   uint64
 	haveEndorsed   bool

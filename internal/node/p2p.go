@@ -198,6 +198,7 @@ func (n *Node) receive(in incoming, cur types.Slot) error {
 	if in.block != nil {
 		id := in.block.ID()
 		n.sources[id] = in.from
+		n.observePropagation(in.block.Slot())
 		n.storeBlock(&storedBlock{block: in.block, ops: in.ops})
 		return n.handle(n.graph.AddBlock(consensusHeader(in.block), cur, false))
 	}
