@@ -29,12 +29,14 @@ func runDevnet(home string, args []string, stdout, stderr io.Writer) int {
 	deltaF0 := fs.Uint64("delta-f0", 0, "finality fitness threshold (default Massa's 1088)")
 	ppc := fs.Uint64("periods-per-cycle", 0, "periods per cycle (default Massa's 128)")
 	prepareOnly := fs.Bool("prepare-only", false, "write the homes and exit without starting nodes")
+	freePorts := fs.Bool("free-ports", false, "pick free ports instead of Massa's defaults (to run devnets side by side)")
+	firstIP := fs.Int("first-ip", 2, "last byte of the first node's address 127.0.0.x")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	d, err := node.PrepareDevnet(node.DevnetOptions{
 		Dir: *dir, Nodes: *nodes, ThreadCount: uint8(*threads), T0: *t0, DeltaF0: *deltaF0,
-		PeriodsPerCycle: *ppc, NowMS: uint64(time.Now().UnixMilli()),
+		PeriodsPerCycle: *ppc, NowMS: uint64(time.Now().UnixMilli()), FreePorts: *freePorts, FirstIP: *firstIP,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "massa-node:", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,11 @@ type DevnetOptions struct {
 	DeltaF0         uint64
 	PeriodsPerCycle uint64
 	NowMS           uint64
+	// FreePorts picks free ports instead of Massa's defaults, so that
+	// several devnets (tests) can run side by side.
+	FreePorts bool
+	// FirstIP is the last byte of the first node's 127.0.0.x (default 2).
+	FirstIP int
 }
 
 // DevnetNode is one node of a devnet.
@@ -37,6 +43,7 @@ type DevnetNode struct {
 	PublicAPI  string `json:"public_api"`
 	PrivateAPI string `json:"private_api"`
 	P2P        string `json:"p2p"`
+	Metrics    string `json:"metrics"`
 	NodeID     string `json:"node_id"`
 	Staker     string `json:"staking_address"`
 	SecretKey  string `json:"staking_secret_key"`
@@ -61,7 +68,17 @@ const (
 
 // devnetIP is the loopback address of node i (1-based): 127.0.0.2, .3, …
 // (127.0.0.1 stays free for a sandbox).
-func devnetIP(i int) string { return fmt.Sprintf("127.0.0.%d", i+1) }
+func devnetIP(first, i int) string { return fmt.Sprintf("127.0.0.%d", first+i-1) }
+
+// freePort asks the kernel for a free TCP port on ip.
+func freePort(ip string) (int, error) {
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		return 0, fmt.Errorf("devnet: cannot listen on %s: %w", ip, err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
 
 // PrepareDevnet creates (or reloads) the homes of a local network: one
 // shared genesis, one staking key per node with the same rolls, node keys,
@@ -141,12 +158,28 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 		addr := types.AddressOf(staker.Public()).String()
 		gen.InitialLedger[addr] = map[string]any{"balance": devnetBalance.String()}
 		gen.InitialRolls[addr] = devnetRolls
-		ip := devnetIP(i)
+		first := o.FirstIP
+		if first == 0 {
+			first = 2
+		}
+		if first+o.Nodes-1 > 254 || first < 1 {
+			return nil, fmt.Errorf("devnet: 127.0.0.%d to 127.0.0.%d is not a usable range", first, first+o.Nodes-1)
+		}
+		ip := devnetIP(first, i)
+		ports := []int{devnetPublicPort, devnetPrivatePort, devnetP2PPort, devnetMetricsPort}
+		if o.FreePorts {
+			for k := range ports {
+				if ports[k], err = freePort(ip); err != nil {
+					return nil, err
+				}
+			}
+		}
 		d.Nodes = append(d.Nodes, DevnetNode{
 			Index: i, Home: home, IP: ip,
-			PublicAPI:  fmt.Sprintf("%s:%d", ip, devnetPublicPort),
-			PrivateAPI: fmt.Sprintf("%s:%d", ip, devnetPrivatePort),
-			P2P:        fmt.Sprintf("%s:%d", ip, devnetP2PPort),
+			PublicAPI:  fmt.Sprintf("%s:%d", ip, ports[0]),
+			PrivateAPI: fmt.Sprintf("%s:%d", ip, ports[1]),
+			P2P:        fmt.Sprintf("%s:%d", ip, ports[2]),
+			Metrics:    fmt.Sprintf("%s:%d", ip, ports[3]),
 			NodeID:     nodeKey.Public().NodeID(),
 			Staker:     addr,
 			SecretKey:  staker.String(),
@@ -189,7 +222,7 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 			"bind = \"\"",
 			"",
 			"[metrics]",
-			fmt.Sprintf("bind = \"%s:%d\"", nd.IP, devnetMetricsPort),
+			fmt.Sprintf("bind = %q", nd.Metrics),
 			"",
 		}, "\n")
 		if err := writeFileAtomic(filepath.Join(nd.Home, "config", config.ConfigFileName), []byte(cfg), 0o600); err != nil {
