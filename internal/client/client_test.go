@@ -765,6 +765,7 @@ func TestEveryCommandRenders(t *testing.T) {
 		"node_add_staking_secret_keys":     {k.String()},
 		"node_get_staking_addresses":       {},
 		"node_stop":                        {},
+		"staking_doctor":                   {a},
 		"node_ban_by_id":                   {k.Public().NodeID()},
 		"node_unban_by_id":                 {"NOD-" + k.Public().NodeID()},
 		"node_ban_by_ip":                   {"1.2.3.4"}, // the fake refuses, as Massa's node does

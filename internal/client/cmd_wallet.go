@@ -29,6 +29,10 @@ type compactAddressInfo struct {
 	FinalBalance     types.Amount         `json:"final_balance"`
 	CandidateBalance types.Amount         `json:"candidate_balance"`
 	DeferredCredits  []api.DeferredCredit `json:"deferred_credits"`
+	// CycleInfos are the production statistics per cycle (blocks produced
+	// and missed, active rolls): more than 70 % missed in a cycle sells
+	// every roll of the address. Not in Massa's CompactAddressInfo.
+	CycleInfos []api.CycleInfo `json:"cycle_infos"`
 }
 
 func compact(a *api.AddressInfo) *compactAddressInfo {
@@ -41,7 +45,25 @@ func compact(a *api.AddressInfo) *compactAddressInfo {
 		CandidateRolls: a.CandidateRollCount, FinalRolls: a.FinalRollCount, ActiveRolls: activeRolls(a),
 		FinalBalance: a.FinalBalance, CandidateBalance: a.CandidateBalance,
 		DeferredCredits: credits,
+		CycleInfos:      nonNil(a.CycleInfos),
 	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// productionText is wallet_info's line of block production in the latest
+// cycle the node keeps.
+func productionText(cycles []api.CycleInfo) string {
+	if len(cycles) == 0 {
+		return "unknown"
+	}
+	c := cycles[len(cycles)-1]
+	return fmt.Sprintf("cycle %d: %d produced, %d missed (more than 70%% missed in a cycle sells every roll)", c.Cycle, c.OKCount, c.NOKCount)
 }
 
 func cmdWalletInfo(ctx context.Context, s *Session, args []string) (*Result, error) {
@@ -109,6 +131,7 @@ func cmdWalletInfo(ctx context.Context, s *Session, args []string) (*Result, err
 				kvs = append(kvs,
 					KV{"Balance", fmt.Sprintf("final %s, candidate %s", mas(c.FinalBalance), mas(c.CandidateBalance))},
 					KV{"Rolls", fmt.Sprintf("active %d, final %d, candidate %d", c.ActiveRolls, c.FinalRolls, c.CandidateRolls)},
+					KV{"Blocks", productionText(c.CycleInfos)},
 					KV{"Deferred credits", deferredText(c.DeferredCredits)},
 				)
 			}

@@ -59,6 +59,7 @@ func commands() []*command {
 		{name: "node_remove_staking_addresses", args: "Address1 Address2 ...", help: "remove staking addresses from the node (same as node_stop_staking)", min: 1, max: -1, run: cmdNodeStopStaking},
 		{name: "node_add_staking_secret_keys", args: "SecretKey1 SecretKey2 ...", help: "give the node secret keys to stake with", aliases: []string{"node_add_staking_private_keys"}, min: 1, max: -1, secret: true, run: cmdNodeAddStakingKeys},
 		{name: "node_get_staking_addresses", help: "list the addresses the node stakes with", aliases: []string{"staking_addresses"}, run: cmdNodeGetStakingAddresses},
+		{name: "staking_doctor", args: "[Address1 Address2 ...]", help: "check everything staking needs (node synchronized, clock, peers, active rolls, staking keys, missed slots, next draws) and print the command that fixes each problem; exit status 1 when a check fails", aliases: []string{"doctor"}, max: -1, run: cmdStakingDoctor},
 		{name: "node_stop", help: "stop the node", run: cmdNodeStop},
 		{name: "node_ban_by_id", args: "NodeId1 NodeId2 ...", help: "ban peers by node id", min: 1, max: -1, run: cmdBanByID(true)},
 		{name: "node_unban_by_id", args: "NodeId1 NodeId2 ...", help: "unban peers by node id", min: 1, max: -1, run: cmdBanByID(false)},

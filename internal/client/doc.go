@@ -8,6 +8,10 @@
 // (history, completion, quoting) and the building and signing of operations
 // sent with send_operations.
 //
+// staking_doctor (cmd_doctor.go) runs the seed FAQ's staking diagnostic in
+// one command and prints, for each failed check, the command that fixes
+// it.
+//
 // It talks to the node only through api.Client and keeps keys only through
 // internal/wallet; it never reads the node's state directly. The one thing
 // it reads from the node's home is the private API token the node writes to

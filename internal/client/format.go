@@ -20,6 +20,9 @@ type Result struct {
 	JSON any
 	// Human prints the result for people; nil prints nothing.
 	Human func(p *Printer)
+	// Code is the exit code of a one-shot run once the result is printed
+	// (staking_doctor: ExitError when a check failed); 0 means ExitOK.
+	Code int
 }
 
 // unit is a result with no value and a message for people.

@@ -78,12 +78,12 @@ func (s *Session) emit(r *Result, err error, stdout, stderr io.Writer) int {
 			return ExitError
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
-		return ExitOK
+		return r.Code
 	}
 	if r.Human != nil {
 		r.Human(NewPrinter(stdout, s.display))
 	}
-	return ExitOK
+	return r.Code
 }
 
 // printError prints {"error": "..."} on stdout for --json (scripts read one

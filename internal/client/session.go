@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gomassa/gomassa/internal/api"
 	"github.com/gomassa/gomassa/internal/types"
@@ -31,6 +32,10 @@ type Session struct {
 	wallet *wallet.Wallet
 
 	warnedChain bool
+
+	// now is the client's clock (staking_doctor compares it with the
+	// node's); nil means the real clock. Tests set it with SetClock.
+	now func() time.Time
 }
 
 // NewSession prepares a session; nothing is contacted or opened yet.

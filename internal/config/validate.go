@@ -129,6 +129,7 @@ func (c *Config) Validate() error {
 	v.positive("[consensus] max_discarded_blocks", c.Consensus.MaxDiscardedBlocks)
 	v.nonEmpty("[factory] staking_wallet_path", c.Factory.StakingWalletPath)
 	v.nonEmpty("[ledger] disk_ledger_path", c.Ledger.DiskLedgerPath)
+	v.staking(c)
 
 	return v.err()
 }

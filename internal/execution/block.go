@@ -49,7 +49,9 @@ func sameBlock(a, b *types.BlockID) bool {
 // slot changes total by exactly
 //
 //	RewardsMinted - FeesBurnt - CreationCosts - CreditsLost
-//	- StorageCharged + StorageRefunded.
+//	- StorageCharged + StorageRefunded
+//	- AsyncFeesBurnt - AsyncCoinsHeld + AsyncCoinsReleased
+//	- DeferredFeesBurnt - DeferredCoinsHeld + DeferredCoinsReleased.
 //
 // and over the blocks of the slots (E the endorsement count, n_b the
 // endorsements of block b, part_b its credits / 3(1+E)):
@@ -72,16 +74,31 @@ type Supply struct {
 	// CreditsLost is deferred credits that could not be paid (the credited
 	// address could not be created).
 	CreditsLost types.Amount
-	// StorageCharged and StorageRefunded are datastore storage costs paid
-	// and refunded by smart contracts.
+	// StorageCharged and StorageRefunded are storage costs (datastore,
+	// bytecode, contract creation) paid and refunded by smart contracts.
 	StorageCharged  types.Amount
 	StorageRefunded types.Amount
+	// AsyncFeesBurnt are the fees of asynchronous messages sent;
+	// AsyncCoinsHeld the coins sent with them, which leave the ledger until
+	// the message runs (AsyncCoinsReleased: credited to its destination) or
+	// is dropped (released back to its sender).
+	AsyncFeesBurnt     types.Amount
+	AsyncCoinsHeld     types.Amount
+	AsyncCoinsReleased types.Amount
+	// DeferredFeesBurnt, DeferredCoinsHeld and DeferredCoinsReleased are
+	// the same for deferred calls; released also counts the storage part
+	// of their fee, refunded at their slot.
+	DeferredFeesBurnt     types.Amount
+	DeferredCoinsHeld     types.Amount
+	DeferredCoinsReleased types.Amount
 }
 
 // Delta is the signed change of the total supply the slot made.
 func (s Supply) Delta() int64 {
 	return int64(s.RewardsMinted) - int64(s.FeesBurnt) - int64(s.CreationCosts) -
-		int64(s.CreditsLost) - int64(s.StorageCharged) + int64(s.StorageRefunded)
+		int64(s.CreditsLost) - int64(s.StorageCharged) + int64(s.StorageRefunded) -
+		int64(s.AsyncFeesBurnt) - int64(s.AsyncCoinsHeld) + int64(s.AsyncCoinsReleased) -
+		int64(s.DeferredFeesBurnt) - int64(s.DeferredCoinsHeld) + int64(s.DeferredCoinsReleased)
 }
 
 func (s *Supply) add(o Supply) {
@@ -91,6 +108,12 @@ func (s *Supply) add(o Supply) {
 	s.CreditsLost = s.CreditsLost.SaturatingAdd(o.CreditsLost)
 	s.StorageCharged = s.StorageCharged.SaturatingAdd(o.StorageCharged)
 	s.StorageRefunded = s.StorageRefunded.SaturatingAdd(o.StorageRefunded)
+	s.AsyncFeesBurnt = s.AsyncFeesBurnt.SaturatingAdd(o.AsyncFeesBurnt)
+	s.AsyncCoinsHeld = s.AsyncCoinsHeld.SaturatingAdd(o.AsyncCoinsHeld)
+	s.AsyncCoinsReleased = s.AsyncCoinsReleased.SaturatingAdd(o.AsyncCoinsReleased)
+	s.DeferredFeesBurnt = s.DeferredFeesBurnt.SaturatingAdd(o.DeferredFeesBurnt)
+	s.DeferredCoinsHeld = s.DeferredCoinsHeld.SaturatingAdd(o.DeferredCoinsHeld)
+	s.DeferredCoinsReleased = s.DeferredCoinsReleased.SaturatingAdd(o.DeferredCoinsReleased)
 }
 
 // SlotOutput is the result of executing one slot: the state changes it
@@ -103,7 +126,11 @@ type SlotOutput struct {
 	Ledger *ledger.Changes
 	PoS    *pos.Changes
 	Ops    map[types.OperationID]ExecutedOp
-	Events []Event
+	// Async are the changes to the asynchronous message pool, Deferred to
+	// the deferred-call registry.
+	Async    AsyncChanges
+	Deferred *DeferredChanges
+	Events   []Event
 	// Trail is the execution trail hash after the slot.
 	Trail crypto.Hash
 

@@ -16,6 +16,20 @@ const (
 	DefaultKeepExecutedExtraPeriods = 10
 	DefaultMaxFinalEvents           = 10_000
 	DefaultMaxEventDataSize         = 1_024
+	DefaultMaxEventsPerOperation    = 25
+	DefaultMaxAsyncGas              = 1_000_000_000
+	DefaultAsyncMsgCstGas           = 1_000_000
+	DefaultMaxAsyncPoolLength       = 500
+	DefaultMaxReadOnlyGas           = 4_294_967_295
+	DefaultMaxInstanceGas           = 2_100_000
+	DefaultDeferredCallMaxFuture    = 1_209_600
+	DefaultDeferredCallCstGas       = 750_000
+	// DefaultDeferredCallBaseFee is the minimum base fee per gas, 10 raw.
+	DefaultDeferredCallBaseFee types.Amount = 10
+	// DefaultDeferredCallGlobalPenalty and DefaultDeferredCallSlotPenalty
+	// are the maximum overbooking penalties, 1 MAS and 0.0001 MAS.
+	DefaultDeferredCallGlobalPenalty types.Amount = 1_000_000_000
+	DefaultDeferredCallSlotPenalty   types.Amount = 100_000
 	// DefaultBlockReward is BLOCK_REWARD, 0.40001 MAS.
 	DefaultBlockReward types.Amount = 400_010_000
 )
@@ -45,8 +59,40 @@ type Config struct {
 	CursorDelay uint64 // ms
 	// MaxFinalEvents bounds the final event store (oldest dropped first).
 	MaxFinalEvents int
-	// MaxEventDataSize truncates the data of error events.
+	// MaxEventDataSize bounds the data of contract events and truncates
+	// the data of error events.
 	MaxEventDataSize int
+	// MaxEventsPerOperation bounds the events a contract may emit in one
+	// operation, message or read-only request.
+	MaxEventsPerOperation int
+
+	// ChainID is what the chain_id ABI returns (mainnet 77658377, buildnet
+	// 77658366, sandbox 77).
+	ChainID uint64
+	// MaxAsyncGas is the asynchronous-message gas of a slot, to which the
+	// gas its block left unused is added; AsyncMsgCstGas is booked on top
+	// of each message's max gas (protocol.md §4.1).
+	MaxAsyncGas    uint64
+	AsyncMsgCstGas uint64
+	// MaxAsyncPoolLength bounds the message pool; the lowest-priority
+	// messages beyond it are evicted and reimbursed.
+	MaxAsyncPoolLength int
+	// MaxReadOnlyGas bounds the gas of a read-only request (not consensus).
+	MaxReadOnlyGas uint64
+	// MaxInstanceGas is the VM's instance cost (vm.GasCosts.MaxInstance),
+	// which the read-only gas estimate adds for the last call.
+	MaxInstanceGas uint64
+
+	// Deferred calls (protocol.md §4.2): how many slots ahead a call may
+	// be booked, the constant gas booked on top of its max gas, the gas a
+	// slot offers (MAX_ASYNC_GAS), the base fee per gas and the maximum
+	// global and per-slot overbooking penalties.
+	DeferredCallMaxFutureSlots uint64
+	DeferredCallCstGas         uint64
+	DeferredCallMaxSlotGas     uint64
+	DeferredCallBaseFee        types.Amount
+	DeferredCallGlobalPenalty  types.Amount
+	DeferredCallSlotPenalty    types.Amount
 }
 
 // DefaultConfig returns the mainnet parameters with the given genesis
@@ -63,6 +109,18 @@ func DefaultConfig(genesisTimestamp uint64) Config {
 		CursorDelay:                     DefaultCursorDelay,
 		MaxFinalEvents:                  DefaultMaxFinalEvents,
 		MaxEventDataSize:                DefaultMaxEventDataSize,
+		MaxEventsPerOperation:           DefaultMaxEventsPerOperation,
+		MaxAsyncGas:                     DefaultMaxAsyncGas,
+		AsyncMsgCstGas:                  DefaultAsyncMsgCstGas,
+		MaxAsyncPoolLength:              DefaultMaxAsyncPoolLength,
+		MaxReadOnlyGas:                  DefaultMaxReadOnlyGas,
+		MaxInstanceGas:                  DefaultMaxInstanceGas,
+		DeferredCallMaxFutureSlots:      DefaultDeferredCallMaxFuture,
+		DeferredCallCstGas:              DefaultDeferredCallCstGas,
+		DeferredCallMaxSlotGas:          DefaultMaxAsyncGas,
+		DeferredCallBaseFee:             DefaultDeferredCallBaseFee,
+		DeferredCallGlobalPenalty:       DefaultDeferredCallGlobalPenalty,
+		DeferredCallSlotPenalty:         DefaultDeferredCallSlotPenalty,
 	}
 }
 
@@ -78,6 +136,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: max final events %d", ErrBadConfig, c.MaxFinalEvents)
 	case c.MaxEventDataSize < 64:
 		return fmt.Errorf("%w: max event data size %d < 64", ErrBadConfig, c.MaxEventDataSize)
+	case c.MaxEventsPerOperation < 0 || c.MaxAsyncPoolLength < 0:
+		return fmt.Errorf("%w: max events per operation %d or async pool length %d is negative", ErrBadConfig, c.MaxEventsPerOperation, c.MaxAsyncPoolLength)
 	}
 	return nil
 }

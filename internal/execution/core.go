@@ -11,6 +11,7 @@ import (
 	"github.com/gomassa/gomassa/internal/pos"
 	"github.com/gomassa/gomassa/internal/store"
 	"github.com/gomassa/gomassa/internal/types"
+	"github.com/gomassa/gomassa/internal/vm"
 )
 
 // Draws gives the block producer drawn for a slot (execution needs it for
@@ -62,8 +63,12 @@ type Core struct {
 	finalTrail  crypto.Hash
 	finalOps    *opIndex
 	finalEvents *eventStore
-	history     []*SlotOutput
-	stats       Stats
+	// finalAsync is the final asynchronous message pool, finalDeferred
+	// the final deferred-call registry.
+	finalAsync    map[asyncKey]*AsyncMessage
+	finalDeferred *finalDeferred
+	history       []*SlotOutput
+	stats         Stats
 	// pendingPoS is the state-hash snapshot of the last final slot's
 	// cycle: it can only be written with the next final slot (the hash it
 	// holds is the hash after the previous commit).
@@ -178,6 +183,9 @@ func New(cfg Config, st *store.Store, deps Deps) (*Core, error) {
 	if !ok {
 		return nil, ErrNotInitialized
 	}
+	if v, ok := deps.VM.(*vm.VM); ok && v == nil {
+		deps.VM = nil // a nil *vm.VM in the interface means "no VM"
+	}
 	c := &Core{
 		cfg:         cfg,
 		st:          st,
@@ -226,6 +234,12 @@ func New(cfg Config, st *store.Store, deps Deps) (*Core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load executed operations: %w", err)
 	}
+	if c.finalAsync, err = loadAsyncPool(st, cfg.threads()); err != nil {
+		return nil, fmt.Errorf("load async pool: %w", err)
+	}
+	if c.finalDeferred, err = loadDeferred(st, cfg.threads(), cfg.DeferredCallCstGas); err != nil {
+		return nil, fmt.Errorf("load deferred calls: %w", err)
+	}
 	if err := c.snapshotStateHash(); err != nil {
 		return nil, err
 	}
@@ -244,7 +258,7 @@ func New(cfg Config, st *store.Store, deps Deps) (*Core, error) {
 		c.latestFinal[t] = s
 	}
 	c.stats.FinalCursor, c.stats.ActiveCursor = c.finalSlot, c.finalSlot
-	log.Info("execution loaded", "final_slot", c.finalSlot, "state_fingerprint", st.Fingerprint(), "executed_ops", len(c.finalOps.status))
+	log.Info("execution loaded", "final_slot", c.finalSlot, "state_fingerprint", st.Fingerprint(), "executed_ops", len(c.finalOps.status), "async_messages", len(c.finalAsync))
 	return c, nil
 }
 
@@ -438,6 +452,8 @@ func (c *Core) finalize(out *SlotOutput, reused bool) error {
 			}
 		}
 	}
+	writeAsyncChanges(b, out.Async)
+	writeDeferredChanges(b, out.Deferred)
 	b.Put(trailKey, out.Trail[:])
 
 	// pos.Apply changes the in-memory PoS state; from here a failure
@@ -460,6 +476,8 @@ func (c *Core) finalize(out *SlotOutput, reused bool) error {
 	}
 	c.finalSlot = out.Slot
 	c.finalTrail = out.Trail
+	applyAsyncChanges(c.finalAsync, out.Async)
+	c.finalDeferred.apply(out.Deferred)
 	for i := range out.Events {
 		out.Events[i].Context.IsFinal = true
 	}

@@ -60,6 +60,8 @@ type harness struct {
 	st    *store.Store
 	core  *Core
 	draws *fakeDraws
+	// vm is given to the core when set (smart-contract tests).
+	vm VM
 	// latest final slot per thread given to the core so far
 	latest []types.Slot
 }
@@ -87,7 +89,7 @@ func newHarness(t testing.TB, cfg Config, g Genesis, producers []types.Address) 
 // reopen builds a new Core over the same store (a restart).
 func (h *harness) reopen() {
 	h.t.Helper()
-	c, err := New(h.cfg, h.st, Deps{Draws: h.draws})
+	c, err := New(h.cfg, h.st, Deps{Draws: h.draws, VM: h.vm})
 	if err != nil {
 		h.t.Fatal(err)
 	}

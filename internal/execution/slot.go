@@ -3,6 +3,7 @@ package execution
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/ledger"
@@ -19,21 +20,64 @@ type slotExec struct {
 	block *BlockToExecute
 	id    *types.BlockID
 	hist  []*SlotOutput
+	// readOnly marks a read-only request's context: its events say so and
+	// nothing it changes is kept.
+	readOnly bool
 
-	led  *ledger.Changes
-	view *ledger.View
-	pos  *pos.Speculative
-	ops  map[types.OperationID]ExecutedOp
+	led      *ledger.Changes
+	view     *ledger.View
+	pos      *pos.Speculative
+	ops      map[types.OperationID]ExecutedOp
+	async    *asyncPool
+	deferred *deferredRegistry
 
 	events    []Event
 	nextEvent uint64
-	stack     []types.Address
-	origin    *types.OperationID
-	opDS      []types.DatastoreEntry
+	// frames is the call stack of the operation, message or request being
+	// executed; origin its operation.
+	frames []callFrame
+	origin *types.OperationID
+	// userEvents counts the contract events of the current operation,
+	// message or request.
+	userEvents int
+	// createdAddr and createdMsg number the contracts and messages created
+	// in the slot; rng is the slot's unsafe_random generator. All three are
+	// restored when an operation fails.
+	createdAddr uint64
+	createdMsg  uint64
+	rng         xoshiro256
 
 	supply  Supply
 	opCount int
 	trail   crypto.Hash
+}
+
+// scSnapshot is the smart-contract state an operation failure restores.
+type scSnapshot struct {
+	createdAddr, createdMsg uint64
+	rng                     xoshiro256
+	asyncMark               int
+	deferredMark            int
+	frames                  []callFrame
+}
+
+func (x *slotExec) snapshotSC() scSnapshot {
+	return scSnapshot{
+		createdAddr: x.createdAddr, createdMsg: x.createdMsg, rng: x.rng,
+		asyncMark: x.async.mark(), deferredMark: x.deferred.mark(), frames: slices.Clone(x.frames),
+	}
+}
+
+func (x *slotExec) restoreSC(s scSnapshot) {
+	x.createdAddr, x.createdMsg, x.rng = s.createdAddr, s.createdMsg, s.rng
+	x.async.revert(s.asyncMark)
+	x.deferred.revert(s.deferredMark)
+	x.frames = s.frames
+}
+
+// userFrame is the call stack of an address acting on its own.
+func userFrame(addr types.Address) []callFrame {
+	return []callFrame{{addr: addr, owned: []types.Address{addr}}}
 }
 
 // trailHash is the execution trail hash of a slot (protocol.md §3.2):
@@ -78,10 +122,15 @@ func (c *Core) executeSlot(slot types.Slot, block *BlockToExecute, hist []*SlotO
 		prev = hist[len(hist)-1].Trail
 	}
 	x.trail = trailHash(prev, slot, x.id, false)
+	x.rng = newSlotRNG(x.trail)
+	x.async = newAsyncPool(c.finalAsync, hist)
+	x.deferred = newDeferredRegistry(c.finalDeferred, hist)
 
 	// Deferred calls booked for this slot run first (protocol.md §4.2).
-	// Extension point: they come with the smart-contract runtime.
-	x.runDeferredCalls()
+	booked, err := x.runDeferredCalls()
+	if err != nil {
+		return nil, fmt.Errorf("slot %s: deferred calls: %w", slot, err)
+	}
 
 	remainingGas := c.cfg.MaxGasPerBlock
 	if block != nil {
@@ -105,32 +154,30 @@ func (c *Core) executeSlot(slot types.Slot, block *BlockToExecute, hist []*SlotO
 		x.pos.RecordProduction(producer, nil)
 	}
 
-	// Asynchronous messages run with the gas the block left unused plus
-	// the async budget (protocol.md §3.2 step 4). Extension point.
-	x.runAsyncMessages(remainingGas)
+	// Asynchronous messages run with the async budget minus the gas the
+	// deferred calls booked, plus the gas the block left unused
+	// (protocol.md §3.2 step 4).
+	if err := x.runAsyncMessages(remainingGas, booked); err != nil {
+		return nil, fmt.Errorf("slot %s: asynchronous messages: %w", slot, err)
+	}
 
 	if err := x.settle(); err != nil {
 		return nil, fmt.Errorf("slot %s: settle: %w", slot, err)
 	}
 	return &SlotOutput{
-		Slot:    slot,
-		Block:   x.id,
-		Ledger:  x.led,
-		PoS:     x.pos.Changes(),
-		Ops:     x.ops,
-		Events:  x.events,
-		Trail:   x.trail,
-		OpCount: x.opCount,
-		Supply:  x.supply,
+		Slot:     slot,
+		Block:    x.id,
+		Ledger:   x.led,
+		PoS:      x.pos.Changes(),
+		Ops:      x.ops,
+		Async:    x.async.changes,
+		Deferred: x.deferred.changes,
+		Events:   x.events,
+		Trail:    x.trail,
+		OpCount:  x.opCount,
+		Supply:   x.supply,
 	}, nil
 }
-
-// runDeferredCalls is where the deferred calls of the slot will run.
-func (x *slotExec) runDeferredCalls() {}
-
-// runAsyncMessages is where asynchronous messages will run with gasLeft
-// added to the async budget.
-func (x *slotExec) runAsyncMessages(gasLeft uint64) { _ = gasLeft }
 
 // settle ends the slot (Massa's settle_slot): pays the deferred credits
 // due, then, at the last slot of a cycle, applies the miss rule.
@@ -147,7 +194,9 @@ func (x *slotExec) settle() error {
 			return err
 		}
 	}
-	// Expired async messages would be reimbursed here.
+	if err := x.settleAsync(); err != nil {
+		return err
+	}
 	cfg := x.c.cfg.PoS
 	if x.slot.IsLastOfCycle(cfg.PeriodsPerCycle, cfg.ThreadCount) {
 		sold, err := x.pos.SettleProductionStats()
@@ -199,11 +248,11 @@ func (x *slotExec) executeOperation(op *types.SignedOperation, remainingGas *uin
 
 	id := op.ID
 	x.origin = &id
-	x.opDS = nil
-	defer func() { x.origin, x.stack, x.opDS = nil, nil, nil }()
+	x.userEvents = 0
+	defer func() { x.origin, x.frames = nil, nil }()
 	// 6. The fee is burnt from the sender; an unpaid fee skips the
 	// operation without recording it.
-	x.stack = []types.Address{sender}
+	x.frames = userFrame(sender)
 	if err := x.transfer(&sender, nil, o.Fee); err != nil {
 		if !isOpError(err) {
 			return err
@@ -225,6 +274,7 @@ func (x *slotExec) executeOperation(op *types.SignedOperation, remainingGas *uin
 	}
 	supplySnap := x.supply
 	eventCount := len(x.events)
+	scSnap := x.snapshotSC()
 
 	runErr := x.runOperation(op)
 	if runErr == nil {
@@ -242,6 +292,7 @@ func (x *slotExec) executeOperation(op *types.SignedOperation, remainingGas *uin
 	}
 	if runErr != nil {
 		// 9. Failure: the fee stays paid, everything else is undone.
+		x.restoreSC(scSnap)
 		msg := fmt.Sprintf("runtime error when executing operation %s: %s", op.ID, runErr)
 		x.emit(errorEventData(msg, cfg.MaxEventDataSize), true)
 		if err := x.led.RevertTo(cp); err != nil {
@@ -264,14 +315,13 @@ func (x *slotExec) executeOperation(op *types.SignedOperation, remainingGas *uin
 func (x *slotExec) runOperation(op *types.SignedOperation) error {
 	o := &op.Op
 	sender := op.CreatorAddr
+	x.frames = userFrame(sender)
 	switch o.Type {
 	case types.OpTransaction:
-		x.stack = []types.Address{sender}
 		if err := x.transfer(&sender, &o.Recipient, o.Amount); err != nil {
 			return wrapOp(err, "transfer of %s coins from %s to %s failed", o.Amount, sender, o.Recipient)
 		}
 	case types.OpRollBuy:
-		x.stack = []types.Address{sender}
 		cost, err := x.c.cfg.PoS.RollPrice.MulU64(o.RollCount)
 		if err != nil {
 			return &opError{fmt.Sprintf("%s failed to buy %d rolls: overflow on the required coin amount", sender, o.RollCount)}
@@ -281,7 +331,6 @@ func (x *slotExec) runOperation(op *types.SignedOperation) error {
 		}
 		x.pos.BuyRolls(sender, o.RollCount)
 	case types.OpRollSell:
-		x.stack = []types.Address{sender}
 		if err := x.pos.SellRolls(sender, o.RollCount); err != nil {
 			if errors.Is(err, pos.ErrNotEnoughRolls) {
 				return &opError{fmt.Sprintf("%s failed to sell %d rolls: %s", sender, o.RollCount, err)}
@@ -289,16 +338,16 @@ func (x *slotExec) runOperation(op *types.SignedOperation) error {
 			return err
 		}
 	case types.OpExecuteSC:
-		x.stack = []types.Address{sender}
-		x.opDS = o.Datastore
 		if x.c.vm == nil {
 			return &opError{ErrSCNotSupported.Error()}
 		}
-		if err := x.c.vm.RunMain(x, o.Bytecode, o.MaxGas); err != nil {
-			return asOpError(err, "VM error in ExecuteSC context")
+		// The sender's frame sees the operation datastore (protocol.md
+		// §3.4 step 7).
+		x.frames[0].opDS, x.frames[0].hasDS = o.Datastore, true
+		if _, err := x.c.vm.RunMain(x, o.Bytecode, o.MaxGas); err != nil {
+			return vmError(err, "VM Error in ExecuteSC context")
 		}
 	case types.OpCallSC:
-		x.stack = []types.Address{sender, o.Target}
 		if x.c.vm == nil {
 			return &opError{ErrSCNotSupported.Error()}
 		}
@@ -310,17 +359,14 @@ func (x *slotExec) runOperation(op *types.SignedOperation) error {
 }
 
 // callSC is CallSC with a VM: the target must be an existing SC, the coins
-// move first, then the function runs.
+// move first, then the function runs with call stack [sender, target].
 func (x *slotExec) callSC(sender types.Address, o *types.Operation) error {
-	if !o.Target.SC {
-		return &opError{fmt.Sprintf("the target address %s is not a smart contract address", o.Target)}
-	}
-	code, ok, err := x.view.Bytecode(o.Target)
-	if err != nil {
+	if err := x.checkTargetSC(o.Target); err != nil {
 		return err
 	}
-	if !ok {
-		return &opError{fmt.Sprintf("the target address %s does not exist", o.Target)}
+	code, _, err := x.view.Bytecode(o.Target)
+	if err != nil {
+		return err
 	}
 	if err := x.transfer(&sender, &o.Target, o.Coins); err != nil {
 		return wrapOp(err, "failed to transfer %s operation coins from %s to %s", o.Coins, sender, o.Target)
@@ -328,8 +374,9 @@ func (x *slotExec) callSC(sender types.Address, o *types.Operation) error {
 	if o.Function == "" {
 		return &opError{"no function to call in the CallSC operation"}
 	}
-	if err := x.c.vm.RunFunction(x, code, o.Function, o.Param, o.MaxGas); err != nil {
-		return asOpError(err, "VM error in CallSC context")
+	x.frames = append(x.frames, callFrame{addr: o.Target, coins: o.Coins, owned: []types.Address{o.Target}})
+	if _, err := x.c.vm.RunFunction(x, code, o.Function, o.Param, o.MaxGas); err != nil {
+		return vmError(err, "VM Error in CallSC context")
 	}
 	return nil
 }
@@ -468,7 +515,8 @@ func (x *slotExec) emit(data string, isError bool) {
 		Slot:              x.slot,
 		Block:             x.id,
 		IndexInSlot:       x.nextEvent,
-		CallStack:         append([]types.Address(nil), x.stack...),
+		ReadOnly:          x.readOnly,
+		CallStack:         x.CallStack(),
 		OriginOperationID: x.origin,
 		IsError:           isError,
 	}}
@@ -484,12 +532,4 @@ func wrapOp(err error, format string, args ...any) error {
 		return err
 	}
 	return &opError{fmt.Sprintf(format, args...) + ": " + err.Error()}
-}
-
-// asOpError turns a VM error into an operation failure.
-func asOpError(err error, context string) error {
-	if isOpError(err) {
-		return err
-	}
-	return &opError{context + ": " + err.Error()}
 }

@@ -613,23 +613,95 @@ func (b publicBackend) FilteredEvents(ctx context.Context, f api.EventFilter) ([
 	evs := b.n.exec.Events(ef)
 	out := make([]api.SCOutputEvent, 0, len(evs))
 	for _, e := range evs {
-		c := e.Context
-		out = append(out, api.SCOutputEvent{Data: e.Data, Context: api.EventContext{
-			Slot: c.Slot, Block: c.Block, ReadOnly: c.ReadOnly, IndexInSlot: c.IndexInSlot,
-			CallStack: nonNil(c.CallStack), OriginOperationID: c.OriginOperationID, IsFinal: c.IsFinal, IsError: c.IsError,
-		}})
+		out = append(out, toAPIEvent(e))
 	}
 	return out, nil
 }
 
-var errNoContracts = fmt.Errorf("smart contracts arrive in a later version of gomassa: %w", api.ErrNotSupported)
+// readOnlyResult renders an execution read-only result in Massa's shape.
+func readOnlyResult(r execution.ReadOnlyResult) api.ReadOnlyResult {
+	out := api.ReadOnlyResult{
+		ExecutedAt:   r.ExecutedAt,
+		GasCost:      r.GasCost,
+		OutputEvents: make([]api.SCOutputEvent, 0, len(r.Events)),
+		// Only ledger changes are tracked for read-only runs; the other
+		// parts are empty, in the shapes clients read.
+		StateChanges: map[string]any{
+			"ledger_changes": map[string]any{}, "async_pool_changes": []any{}, "deferred_call_changes": map[string]any{},
+			"pos_changes": map[string]any{}, "executed_ops_changes": map[string]any{},
+			"executed_denunciations_changes": []any{}, "execution_trail_hash_change": nil,
+		},
+	}
+	if r.Error != "" {
+		out.Result = map[string]any{"Error": "readonly call failed: " + r.Error}
+	} else {
+		out.Result = map[string]any{"Ok": api.Bytes(nonNil(r.Result))}
+	}
+	for _, e := range r.Events {
+		out.OutputEvents = append(out.OutputEvents, toAPIEvent(e))
+	}
+	return out
+}
+
+func toAPIEvent(e execution.Event) api.SCOutputEvent {
+	c := e.Context
+	return api.SCOutputEvent{Data: e.Data, Context: api.EventContext{
+		Slot: c.Slot, Block: c.Block, ReadOnly: c.ReadOnly, IndexInSlot: c.IndexInSlot,
+		CallStack: nonNil(c.CallStack), OriginOperationID: c.OriginOperationID, IsFinal: c.IsFinal, IsError: c.IsError,
+	}}
+}
+
+func parseOptAddress(s *string, field string) (*types.Address, error) {
+	if s == nil || *s == "" {
+		return nil, nil
+	}
+	a, err := types.ParseAddress(*s)
+	if err != nil {
+		return nil, api.Errorf(api.CodeInvalidParams, "Invalid params: %s: %v", field, err)
+	}
+	return &a, nil
+}
 
 func (b publicBackend) ExecuteReadOnlyBytecode(ctx context.Context, in []api.ReadOnlyBytecodeInput) ([]api.ReadOnlyResult, error) {
-	return nil, errNoContracts
+	out := make([]api.ReadOnlyResult, 0, len(in))
+	for i, req := range in {
+		caller, err := parseOptAddress(req.Address, fmt.Sprintf("[%d].address", i))
+		if err != nil {
+			return nil, err
+		}
+		var ds []types.DatastoreEntry
+		if req.OperationDatastore != nil && len(*req.OperationDatastore) > 0 {
+			if ds, err = types.DecodeDatastore(*req.OperationDatastore); err != nil {
+				return nil, api.Errorf(api.CodeInvalidParams, "Invalid params: [%d].operation_datastore: %v", i, err)
+			}
+		}
+		r, err := b.n.exec.ExecuteReadOnlyBytecode(req.Bytecode, req.MaxGas, caller, ds, req.Fee)
+		if err != nil {
+			return nil, api.Errorf(api.CodeExecution, "Execution error: %v", err)
+		}
+		out = append(out, readOnlyResult(r))
+	}
+	return out, nil
 }
 
 func (b publicBackend) ExecuteReadOnlyCall(ctx context.Context, in []api.ReadOnlyCallInput) ([]api.ReadOnlyResult, error) {
-	return nil, errNoContracts
+	out := make([]api.ReadOnlyResult, 0, len(in))
+	for i, req := range in {
+		target, err := types.ParseAddress(req.TargetAddress)
+		if err != nil {
+			return nil, api.Errorf(api.CodeInvalidParams, "Invalid params: [%d].target_address: %v", i, err)
+		}
+		caller, err := parseOptAddress(req.CallerAddress, fmt.Sprintf("[%d].caller_address", i))
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.n.exec.ExecuteReadOnlyCall(target, req.TargetFunction, req.Parameter, req.MaxGas, caller, req.Coins, req.Fee)
+		if err != nil {
+			return nil, api.Errorf(api.CodeExecution, "Execution error: %v", err)
+		}
+		out = append(out, readOnlyResult(r))
+	}
+	return out, nil
 }
 
 // Private API.

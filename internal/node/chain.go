@@ -61,27 +61,39 @@ func (n *Node) startConsensus() error {
 	if err != nil {
 		return fmt.Errorf("block database: %w", err)
 	}
-	allFound := true
+	anyFound := false
 	for _, f := range found {
-		allFound = allFound && f
+		anyFound = anyFound || f
 	}
-	if !allFound {
-		ids := make([]types.BlockID, n.params.ThreadCount)
-		for t := range ids {
-			g := types.GenesisBlock(n.genesisKey, uint8(t), n.params.LastStartPeriod)
-			ids[t] = g.ID()
-			n.storeBlock(&storedBlock{block: g})
-		}
-		n.graph, err = consensus.New(p, ids, drawsAdapter{n.selector})
+	// The genesis blocks are always held: they are the roots of threads
+	// with no final block yet, and the parents whose creator (the genesis
+	// address) period-1 blocks pay for their endorsements.
+	genesisIDs := make([]types.BlockID, n.params.ThreadCount)
+	for t := range genesisIDs {
+		g := types.GenesisBlock(n.genesisKey, uint8(t), n.params.LastStartPeriod)
+		genesisIDs[t] = g.ID()
+		n.storeBlock(&storedBlock{block: g})
+	}
+	if !anyFound {
+		n.graph, err = consensus.New(p, genesisIDs, drawsAdapter{n.selector})
 		return err
 	}
+	// After a restart, each thread restarts from its latest final block on
+	// disk, or from genesis if none of its blocks was final yet.
 	var headers []consensus.Header
-	for _, id := range roots {
-		sb, ok, err := n.blockDB.Get(id)
-		if err != nil || !ok {
-			return fmt.Errorf("block database: final block %s unreadable (%v): delete %s to rebuild it", id, err, "storage/blocks")
+	for t, id := range roots {
+		if !found[t] {
+			id = genesisIDs[t]
 		}
-		n.storeBlock(sb)
+		sb, ok := n.blocks[id]
+		if !ok {
+			var err error
+			sb, ok, err = n.blockDB.Get(id)
+			if err != nil || !ok {
+				return fmt.Errorf("block database: final block %s unreadable (%v): delete %s to rebuild it", id, err, "storage/blocks")
+			}
+			n.storeBlock(sb)
+		}
 		headers = append(headers, consensusHeader(sb.block))
 	}
 	if n.graph, err = consensus.NewFromFinal(p, headers, drawsAdapter{n.selector}); err != nil {
@@ -201,10 +213,9 @@ func (n *Node) handle(out consensus.Output) error {
 		if err := n.blockDB.SaveFinal(sb); err != nil {
 			return fmt.Errorf("cannot save final block %s: %w", f.ID, err)
 		}
-		var endorsed types.Address
-		if f.HasSameThreadParentCreator {
-			endorsed = f.SameThreadParentCreator
-		} else {
+		endorsed := f.SameThreadParentCreator
+		if !f.HasSameThreadParentCreator || endorsed.IsZero() {
+			// Consensus knows genesis and restart roots by id only.
 			endorsed = n.creatorOf(sb.block.Header.Header.SameThreadParent())
 		}
 		finals = append(finals, n.toExecute(sb, endorsed))
@@ -218,7 +229,7 @@ func (n *Node) handle(out consensus.Output) error {
 			}
 			info, _ := n.graph.BlockInfo(id)
 			endorsed := info.SameThreadParentCreator
-			if !info.HasSameThreadParentCreator {
+			if !info.HasSameThreadParentCreator || endorsed.IsZero() {
 				endorsed = n.creatorOf(sb.block.Header.Header.SameThreadParent())
 			}
 			clique = append(clique, n.toExecute(sb, endorsed))

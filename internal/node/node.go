@@ -25,6 +25,7 @@ import (
 	"github.com/gomassa/gomassa/internal/store"
 	"github.com/gomassa/gomassa/internal/types"
 	"github.com/gomassa/gomassa/internal/version"
+	"github.com/gomassa/gomassa/internal/vm"
 	"github.com/gomassa/gomassa/internal/wallet"
 )
 
@@ -74,6 +75,7 @@ type Node struct {
 	blockDB  *blockDB
 	selector *pos.Selector
 	exec     *execution.Core
+	vm       *vm.VM
 	opPool   *pool.Operations
 	endoPool *pool.Endorsements
 
@@ -328,55 +330,18 @@ func (n *Node) start() error {
 			storageDir, n.genesisPath, storageDir)
 	}
 
-	posCfg := pos.Config{
-		ThreadCount:      p.ThreadCount,
-		PeriodsPerCycle:  p.PeriodsPerCycle,
-		EndorsementCount: int(p.EndorsementCount),
-		RollPrice:        p.RollPrice,
-		MaxMissNum:       p.PosMissRateThreshold.Num,
-		MaxMissDen:       p.PosMissRateThreshold.Den,
-		SavedCycles:      7,
-		GenesisAddress:   types.AddressOf(n.genesisKey.Public()),
-	}
-	def := pos.DefaultConfig()
-	posCfg.InitialSeed = def.InitialSeed
-	var rolls []pos.RollCount
-	for _, r := range n.genesis.Rolls {
-		rolls = append(rolls, pos.RollCount{Address: r.Address, Rolls: r.Rolls})
-	}
-	pos.SortRollCounts(rolls)
-	if n.selector, err = pos.NewSelector(posCfg, 6); err != nil {
+	cs, err := newChainSetup(n.cfg, n.genesis)
+	if err != nil {
 		return err
 	}
-	ecfg := execution.DefaultConfig(p.GenesisTimestamp)
-	ecfg.PoS = posCfg
-	ecfg.InitialRolls = rolls
-	ecfg.T0 = p.T0
-	ecfg.LastStartPeriod = p.LastStartPeriod
-	ecfg.BlockReward = p.BlockReward
-	ecfg.MaxGasPerBlock = p.MaxGasPerBlock
-	ecfg.OperationValidityPeriods = p.OperationValidityPeriods
-	ecfg.CursorDelay = uint64(n.cfg.Execution.CursorDelay)
-	if ecfg.CursorDelay == 0 {
-		ecfg.CursorDelay = execution.DefaultCursorDelay
+	if n.selector, err = pos.NewSelector(cs.exec.PoS, 6); err != nil {
+		return err
 	}
-	if n.cfg.Execution.MaxFinalEvents > 0 {
-		ecfg.MaxFinalEvents = int(n.cfg.Execution.MaxFinalEvents)
+	if n.vm, err = vm.New(vm.DefaultConfig()); err != nil {
+		return fmt.Errorf("smart-contract runtime: %w", err)
 	}
-	var eg execution.Genesis
-	for _, e := range n.genesis.Ledger {
-		ge := execution.GenesisEntry{Address: e.Address, Balance: e.Balance, Bytecode: e.Bytecode}
-		if len(e.Datastore) > 0 {
-			ge.Datastore = make(map[string][]byte, len(e.Datastore))
-			for _, d := range e.Datastore {
-				ge.Datastore[string(d.Key)] = d.Value
-			}
-		}
-		eg.Ledger = append(eg.Ledger, ge)
-	}
-	for _, c := range n.genesis.DeferredCredits {
-		eg.Credits = append(eg.Credits, pos.Credit{Slot: c.Slot, Address: c.Address, Amount: c.Amount})
-	}
+	n.closers = append(n.closers, n.vm.Close)
+	ecfg, eg := cs.exec, cs.genesis
 	created, err := execution.InitGenesis(ecfg, st, eg)
 	if err != nil {
 		return fmt.Errorf("cannot write the genesis state: %w", err)
@@ -384,7 +349,7 @@ func (n *Node) start() error {
 	if created {
 		n.log.Info("genesis state written", "fingerprint", st.Fingerprint(), "chain_id", p.ChainID)
 	}
-	if n.exec, err = execution.New(ecfg, st, execution.Deps{Draws: n.selector, Feeder: n.selector, Logger: n.log}); err != nil {
+	if n.exec, err = execution.New(ecfg, st, execution.Deps{Draws: n.selector, Feeder: n.selector, VM: n.vm, Logger: n.log}); err != nil {
 		return fmt.Errorf("cannot load the final state: %w", err)
 	}
 	if err := n.feedSelector(); err != nil {
@@ -500,6 +465,11 @@ func (p poolState) CandidateBalance(a types.Address) types.Amount {
 		return 0
 	}
 	return b
+}
+
+func (p poolState) CandidateRollCount(a types.Address) uint64 {
+	_, candidate := p.e.RollCounts(a)
+	return candidate
 }
 
 func (p poolState) IsExecuted(id types.OperationID) bool {

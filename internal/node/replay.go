@@ -16,6 +16,7 @@ import (
 	"github.com/gomassa/gomassa/internal/pos"
 	"github.com/gomassa/gomassa/internal/store"
 	"github.com/gomassa/gomassa/internal/types"
+	"github.com/gomassa/gomassa/internal/vm"
 )
 
 // Replay rebuilds a node's final state from its genesis and the final
@@ -105,7 +106,12 @@ func Replay(home string, out *store.Store, opts ReplayOptions) (*ReplayResult, e
 	if err != nil {
 		return nil, err
 	}
-	core, err := execution.New(cs.exec, out, execution.Deps{Draws: selector, Feeder: selector, Logger: opts.Logger})
+	machine, err := vm.New(vm.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	defer machine.Close()
+	core, err := execution.New(cs.exec, out, execution.Deps{Draws: selector, Feeder: selector, VM: machine, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +237,7 @@ func FinalBlocks(home, genesisPath string, fn func(FinalBlock) error) error {
 }
 
 // chainSetup is what a node derives from its configuration and genesis
-// to build execution. It mirrors New and start: keep them in step (start
-// could build its execution config with newChainSetup).
+// to build execution; start and Replay both build it with newChainSetup.
 type chainSetup struct {
 	params     config.NetworkParams
 	codec      types.CodecParams
@@ -322,6 +327,7 @@ func newChainSetup(cfg *config.Config, g *config.Genesis) (*chainSetup, error) {
 	if cfg.Execution.MaxFinalEvents > 0 {
 		ec.MaxFinalEvents = int(cfg.Execution.MaxFinalEvents)
 	}
+	ec.ChainID = p.ChainID
 	cs.exec = ec
 	for _, e := range g.Ledger {
 		ge := execution.GenesisEntry{Address: e.Address, Balance: e.Balance, Bytecode: e.Bytecode}
@@ -343,6 +349,9 @@ func newChainSetup(cfg *config.Config, g *config.Genesis) (*chainSetup, error) {
 type replayBlockDB struct {
 	*blockDB
 	genesis map[types.BlockID]bool
+	// genesisAddr created the genesis blocks; period-1 blocks pay it for
+	// endorsements of them, as Massa does.
+	genesisAddr types.Address
 }
 
 func openBlockDBReadOnly(home string, cs *chainSetup) (*replayBlockDB, error) {
@@ -351,7 +360,7 @@ func openBlockDBReadOnly(home string, cs *chainSetup) (*replayBlockDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the block database %s (is the node still running?): %w", dir, err)
 	}
-	r := &replayBlockDB{blockDB: &blockDB{db: db, codec: cs.codec, chainID: cs.params.ChainID}, genesis: map[types.BlockID]bool{}}
+	r := &replayBlockDB{blockDB: &blockDB{db: db, codec: cs.codec, chainID: cs.params.ChainID}, genesis: map[types.BlockID]bool{}, genesisAddr: types.AddressOf(cs.genesisKey.Public())}
 	for t := uint8(0); t < cs.params.ThreadCount; t++ {
 		r.genesis[types.GenesisBlock(cs.genesisKey, t, cs.params.LastStartPeriod).ID()] = true
 	}
@@ -392,13 +401,12 @@ func (b *replayBlockDB) finalIndex() ([]indexEntry, error) {
 }
 
 // endorsedCreator is the creator of b's same-thread parent as the node
-// gives it to execution: the creator of a final block, and the zero
-// address (no reward) for a genesis parent, whose consensus header has no
-// creator.
+// gives it to execution: the creator of a final block, and the genesis
+// address for a genesis parent.
 func (b *replayBlockDB) endorsedCreator(blk *types.Block, known map[types.BlockID]types.Address) (types.Address, error) {
 	pid := blk.Header.Header.SameThreadParent()
 	if b.genesis[pid] {
-		return types.Address{}, nil
+		return b.genesisAddr, nil
 	}
 	if a, ok := known[pid]; ok {
 		return a, nil

@@ -23,8 +23,9 @@ const (
 	// ReasonNotSynchronized: the draws of the slot's cycle were missing
 	// when the slot came, or the final state lagged far behind the clock.
 	ReasonNotSynchronized = "not synchronized"
-	// ReasonNoPeers: the node had no peer while [factory]
-	// stop_production_when_zero_connections is set (never in a sandbox).
+	// ReasonNoPeers: the node did not produce because it had no peer and
+	// [factory] stop_production_when_zero_connections is set (never in a
+	// sandbox).
 	ReasonNoPeers = "no peers"
 	// ReasonStale: the node produced the block, and consensus discarded
 	// it as stale.
@@ -66,8 +67,10 @@ type pendingDraw struct {
 	// miss (zero reason: nothing).
 	note missEvent
 	// warned: a warning was given already (key not registered, skipped
-	// slot, stale block); finality adds no second one.
-	warned bool
+	// slot, no peers, stale block), for reason warnedFor; finality adds no
+	// second one.
+	warned    bool
+	warnedFor string
 }
 
 // stakingMonitor follows the block slots of the node's staking addresses
@@ -190,7 +193,7 @@ func (n *Node) watchSlot(m *stakingMonitor, s types.Slot, skipped bool, now uint
 	producer, err := n.selector.Producer(s)
 	if err != nil {
 		// Without draws the node cannot tell whether one of its addresses
-		// was drawn; finality will say (resolveUndrawn).
+		// was drawn; finality will say (resolveFinalDraws).
 		if len(m.undrawn) >= maxPendingDraws {
 			m.undrawn = m.undrawn[1:]
 		}
@@ -208,16 +211,19 @@ func (n *Node) watchSlot(m *stakingMonitor, s types.Slot, skipped bool, now uint
 	}
 	slotMS := n.cp.SlotTimestamp(s)
 	_, hasKey := n.staking.Get(producer)
+	warn := func(reason, detail string) {
+		pd.warned, pd.warnedFor = true, reason
+		m.fresh = append(m.fresh, missEvent{slot: s, addr: producer, reason: reason, detail: detail, at: now})
+	}
 	switch {
 	case !hasKey:
-		pd.warned = true
-		m.fresh = append(m.fresh, missEvent{slot: s, addr: producer, reason: ReasonKeyNotRegistered, at: now,
-			detail: "the address has active rolls and was drawn, but the node does not hold its key (it was removed from the staking wallet)"})
+		warn(ReasonKeyNotRegistered, "the address has active rolls and was drawn, but the node does not hold its key (it was removed from the staking wallet)")
 		return
 	case skipped:
-		pd.warned = true
-		m.fresh = append(m.fresh, missEvent{slot: s, addr: producer, reason: ReasonClockSkew, at: now,
-			detail: fmt.Sprintf("the node never handled this slot: it reached slot %s at once (its clock jumped, or it was stalled)", m.last)})
+		warn(ReasonClockSkew, fmt.Sprintf("the node never handled this slot: it reached slot %s at once (its clock jumped, or it was stalled)", m.last))
+		return
+	case !n.produced[s] && n.cfg.Factory.StopProductionWhenZeroConnections && !n.connected():
+		warn(ReasonNoPeers, "the node had no peer connection and [factory] stop_production_when_zero_connections is set, so it did not produce")
 		return
 	}
 	// Produced (or not, for a reason found later): note what could explain
@@ -229,18 +235,11 @@ func (n *Node) watchSlot(m *stakingMonitor, s types.Slot, skipped bool, now uint
 	case s.Period > fs.Period+lagLimit:
 		pd.note = missEvent{reason: ReasonNotSynchronized,
 			detail: fmt.Sprintf("the final state lagged %d periods behind the slot (final slot %s)", s.Period-fs.Period, fs)}
-	case n.cfg.Factory.StopProductionWhenZeroConnections && !n.sandbox && n.connectedPeers() == 0:
-		pd.note = missEvent{reason: ReasonNoPeers,
-			detail: "the node had no peer connection while [factory] stop_production_when_zero_connections is set"}
 	case now > slotMS+tolerance:
 		pd.note = missEvent{reason: ReasonClockSkew,
 			detail: fmt.Sprintf("the node handled the slot %d ms after its time (its clock jumped, or it was stalled)", now-slotMS)}
 	}
 }
-
-// connectedPeers is the node's peer connection count: this version has no
-// peer-to-peer network yet.
-func (n *Node) connectedPeers() int { return 0 }
 
 // noteStaleBlock is called by handle, with n.mu held, for each block
 // consensus discards as stale: one the node produced for a watched
@@ -267,7 +266,7 @@ func (n *Node) noteStaleBlock(d consensus.Discard) {
 	if pd.warned {
 		return
 	}
-	pd.warned = true
+	pd.warned, pd.warnedFor = true, ReasonStale
 	m.fresh = append(m.fresh, missEvent{slot: d.Slot, addr: d.Creator, reason: ReasonStale, at: n.clk.NowMS(),
 		detail: fmt.Sprintf("the node produced block %s, which consensus discarded as stale (another branch won: check the connectivity and the load of the machine)", d.ID)})
 }
@@ -335,6 +334,16 @@ func (n *Node) resolveFinalDraws(m *stakingMonitor, final types.Slot) []missEven
 	now := n.clk.NowMS()
 	for _, s := range done {
 		pd := pend[s]
+		if pd.warned && pd.warnedFor == ReasonKeyNotRegistered && n.finalBlockAt(s) {
+			// Another node produced with the key: the address was moved,
+			// not lost. Stop watching it until it is a staking address here
+			// again.
+			m.mu.Lock()
+			delete(m.watched, pd.addr)
+			m.mu.Unlock()
+			n.log.Info("staking: an address removed from this node is staked by another node; no longer watched", "address", pd.addr, "slot", s)
+			continue
+		}
 		if pd.warned || n.finalBlockAt(s) {
 			continue
 		}

@@ -506,3 +506,25 @@ func TestClockJumpWarnings(t *testing.T) {
 		t.Errorf("skipped slots without a warning: %v (warnings %+v)", skipped, ws)
 	}
 }
+
+// TestNoPeersWarnings runs a node that must not produce without peers
+// ([factory] stop_production_when_zero_connections) and has none: each of
+// its slots is warned as missed with reason "no peers".
+func TestNoPeersWarnings(t *testing.T) {
+	a := testStakers()[3]
+	genesis := stakingGenesis(map[types.Address]uint64{a.addr: 10}, map[types.Address]string{a.addr: "100"})
+	home := stakingHome(t, genesis, "\n[factory]\nstop_production_when_zero_connections = true\n")
+	clk := clock.NewSimulatedMS(testGenesisMS - 2*testT0)
+	s := startSimNode(t, home, clk, Options{Password: testPassword})
+	s.advanceTo(slotMS(types.Slot{Period: 3}), nil)
+	ws := s.warnings()
+	if len(ws) < 2*testThreads {
+		t.Fatalf("%d warnings after two periods without producing: %+v", len(ws), ws)
+	}
+	for i, w := range ws {
+		if w.Reason != ReasonNoPeers || w.Address != a.addr || w.CycleDraws != testPeriodsPerCycle*testThreads-testThreads ||
+			w.MissBudget != int64(7*w.CycleDraws/10)-int64(i+1) {
+			t.Fatalf("warning %d: %+v", i, w)
+		}
+	}
+}

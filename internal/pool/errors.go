@@ -17,4 +17,5 @@ var (
 	ErrWrongChain          = errors.New("signed for another chain")
 	ErrBadSignature        = errors.New("invalid signature")
 	ErrNotEndorser         = errors.New("creator is not the drawn endorser")
+	ErrNotEnoughRolls      = errors.New("not enough rolls to sell")
 )

@@ -16,6 +16,9 @@ type State interface {
 	// IsExecuted reports whether an operation was executed in a final or
 	// speculative slot.
 	IsExecuted(types.OperationID) bool
+	// CandidateRollCount is the sender's roll count after every executed
+	// slot, final or speculative.
+	CandidateRollCount(types.Address) uint64
 }
 
 // Config bounds the pool.
@@ -48,6 +51,7 @@ type Operations struct {
 	threads   [][]*entry // per thread, sorted by fee desc when !dirty
 	dirty     []bool
 	pending   map[types.Address]types.Amount // spend promised by pooled ops per sender
+	sells     map[types.Address]uint64       // rolls pooled roll sells would sell, per sender
 	bytes     int
 	count     int
 	finalPer  []uint64 // latest final period per thread
@@ -63,6 +67,7 @@ func NewOperations(cfg Config, state State) *Operations {
 		threads:  make([][]*entry, cfg.ThreadCount),
 		dirty:    make([]bool, cfg.ThreadCount),
 		pending:  make(map[types.Address]types.Amount),
+		sells:    make(map[types.Address]uint64),
 		finalPer: make([]uint64, cfg.ThreadCount),
 	}
 }
@@ -110,6 +115,17 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	if p.state.IsExecuted(op.ID) {
 		return fmt.Errorf("%w: %s", ErrAlreadyExecuted, op.ID)
 	}
+	if o.Type == types.OpRollSell {
+		owned := p.state.CandidateRollCount(op.CreatorAddr)
+		pendingSells := p.sells[op.CreatorAddr]
+		if o.RollCount == 0 || o.RollCount > owned || pendingSells+o.RollCount > owned {
+			if pendingSells > 0 {
+				return fmt.Errorf("%w: selling %d rolls, sender %s owns %d of which %d are already sold by pooled operations",
+					ErrNotEnoughRolls, o.RollCount, op.CreatorAddr, owned, pendingSells)
+			}
+			return fmt.Errorf("%w: selling %d rolls, sender %s owns %d", ErrNotEnoughRolls, o.RollCount, op.CreatorAddr, owned)
+		}
+	}
 	spend := o.MaxSpending(p.cfg.RollPrice)
 	bal := p.state.CandidateBalance(op.CreatorAddr)
 	promised := p.pending[op.CreatorAddr]
@@ -143,6 +159,9 @@ func (p *Operations) Add(op *types.SignedOperation) error {
 	p.threads[th] = append(p.threads[th], e)
 	p.dirty[th] = true
 	p.pending[op.CreatorAddr] = p.pending[op.CreatorAddr].SaturatingAdd(e.spend)
+	if op.Op.Type == types.OpRollSell {
+		p.sells[op.CreatorAddr] += op.Op.RollCount
+	}
 	p.count++
 	p.bytes += op.SerializedLen
 	return nil
@@ -190,6 +209,13 @@ func (p *Operations) remove(e *entry) {
 		delete(p.pending, addr)
 	} else {
 		p.pending[addr] = left
+	}
+	if e.op.Op.Type == types.OpRollSell {
+		if left := p.sells[addr] - min(p.sells[addr], e.op.Op.RollCount); left == 0 {
+			delete(p.sells, addr)
+		} else {
+			p.sells[addr] = left
+		}
 	}
 	p.count--
 	p.bytes -= e.op.SerializedLen

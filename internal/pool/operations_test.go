@@ -12,10 +12,12 @@ import (
 type fakeState struct {
 	bal      map[types.Address]types.Amount
 	executed map[types.OperationID]bool
+	rolls    map[types.Address]uint64
 }
 
 func (f *fakeState) CandidateBalance(a types.Address) types.Amount { return f.bal[a] }
 func (f *fakeState) IsExecuted(id types.OperationID) bool          { return f.executed[id] }
+func (f *fakeState) CandidateRollCount(a types.Address) uint64     { return f.rolls[a] }
 
 func testConfig() Config {
 	return Config{
@@ -118,18 +120,47 @@ func TestBlockOperationsOrderAndLimits(t *testing.T) {
 func TestEvictionKeepsBestFees(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxCount = 10
-	st := &fakeState{bal: map[types.Address]types.Amount{}, executed: map[types.OperationID]bool{}}
+	st := &fakeState{bal: map[types.Address]types.Amount{}, executed: map[types.OperationID]bool{}, rolls: map[types.Address]uint64{}}
 	p := NewOperations(cfg, st)
 	seed := uint64(42)
 	r := rand.New(rand.NewPCG(seed, 0))
 	for i := uint64(0); i < 50; i++ {
 		k := newKey(t, 1000+i)
 		st.bal[types.AddressOf(k.Public())] = types.MustAmount("100")
+		st.rolls[types.AddressOf(k.Public())] = 1
 		fee := types.Amount(10_000_000 + r.Uint64N(1_000_000_000))
 		op := types.SignOperation(types.Operation{Fee: fee, ExpirePeriod: 10, Type: types.OpRollSell, RollCount: 1}, k, 77)
 		_ = p.Add(op)
 	}
 	if n, _ := p.Len(); n != 10 {
 		t.Fatalf("seed %d: pool holds %d, want 10", seed, n)
+	}
+}
+
+func TestRollSellNeedsRolls(t *testing.T) {
+	k := newKey(t, 7)
+	addr := types.AddressOf(k.Public())
+	st := &fakeState{bal: map[types.Address]types.Amount{addr: types.MustAmount("10")}, executed: map[types.OperationID]bool{},
+		rolls: map[types.Address]uint64{addr: 3}}
+	p := NewOperations(testConfig(), st)
+	sell := func(n uint64, expire uint64) *types.SignedOperation {
+		return types.SignOperation(types.Operation{Fee: types.MustAmount("0.01"), ExpirePeriod: expire, Type: types.OpRollSell, RollCount: n}, k, 77)
+	}
+	if err := p.Add(sell(4, 5)); !errors.Is(err, ErrNotEnoughRolls) {
+		t.Fatalf("selling 4 of 3 rolls: %v", err)
+	}
+	first := sell(2, 5)
+	if err := p.Add(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add(sell(2, 6)); !errors.Is(err, ErrNotEnoughRolls) {
+		t.Fatalf("selling 2 more with 2 of 3 pending: %v", err)
+	}
+	if err := p.Add(sell(1, 7)); err != nil {
+		t.Fatalf("selling the last roll: %v", err)
+	}
+	p.Remove([]types.OperationID{first.ID})
+	if err := p.Add(sell(2, 8)); err != nil {
+		t.Fatalf("after the pending sell left the pool: %v", err)
 	}
 }

@@ -469,8 +469,20 @@ func (s *suite) testShapes(t *testing.T) {
 	if !strings.Contains(string(doc["methods"]), `"get_addresses_datastore_keys"`) {
 		t.Error("rpc.discover lacks get_addresses_datastore_keys")
 	}
-	// Not served by this version: a clear error, not a crash.
-	s.pub.fails(t, "execute_read_only_call", raw(`[[{"max_gas":1000000,"target_address":"`+addr+`","target_function":"f","parameter":[]}]]`), api.CodeBadRequest, "smart contracts")
+	// A read-only call of a user address: Massa's shape, with the reason in result.Error.
+	ro := s.pub.ok(t, "execute_read_only_call", raw(`[[{"max_gas":1000000,"target_address":"`+addr+`","target_function":"f","parameter":[]}]]`))
+	var ros []map[string]json.RawMessage
+	if err := json.Unmarshal(ro, &ros); err != nil || len(ros) != 1 {
+		t.Fatalf("execute_read_only_call: %s (%v)", ro, err)
+	}
+	for _, f := range []string{"executed_at", "result", "output_events", "gas_cost", "state_changes"} {
+		if _, ok := ros[0][f]; !ok {
+			t.Errorf("execute_read_only_call result lacks %q: %s", f, ro)
+		}
+	}
+	if !strings.Contains(string(ros[0]["result"]), `"Error":"readonly call failed: `) {
+		t.Errorf("execute_read_only_call of a user address: result %s", ros[0]["result"])
+	}
 	s.pub.fails(t, "get_slots_transfers", raw(`[[{"period":1,"thread":0}]]`), api.CodeBadRequest, "execution traces")
 }
 

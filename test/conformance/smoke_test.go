@@ -1,5 +1,5 @@
 // Package conformance runs Massa's own JavaScript client against a real
-// gomassa sandbox node. CONFORMANCE_DIR must point to a copy of
+// gomassa sandbox node: every step of web3-smoke.mjs, EXTENDED ones included. CONFORMANCE_DIR must point to a copy of
 // ../shared/conformance where `npm ci` has run (scripts/conformance.sh
 // prepares it); without it the test is skipped.
 package conformance
@@ -18,13 +18,23 @@ import (
 	"github.com/gomassa/gomassa/test/testnode"
 )
 
-// nonContractSteps must pass; the contract steps need the smart-contract
-// runtime (tracked in its own issue) and are reported, not required.
-var nonContractSteps = []string{
+// requiredSteps must all pass, EXTENDED ones included (SMOKE_EXTENDED=0
+// skips those for a quicker local run).
+var requiredSteps = []string{
 	"node status (get_status)",
 	"account balance (get_addresses)",
 	"transfer 1 MAS to a fresh address, final",
 	"buy 1 roll, final",
+	"deploy main.wasm (ExecuteSC + deployer), final",
+	"call increment(5) (CallSC), final",
+	"read-only call getCounter()",
+	"read events (get_filtered_sc_output_event)",
+}
+
+var extendedSteps = []string{
+	"EXTENDED contract sendCoins(fresh, 0.1 MAS)",
+	"EXTENDED callOther(self, 1)",
+	"EXTENDED scheduleMessage -> onAsyncMessage event",
 }
 
 var passRe = regexp.MustCompile(`^PASS (.*) \(\d+ ms\)`)
@@ -44,7 +54,7 @@ func TestWeb3Smoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "web3-smoke.mjs")
 	cmd.Dir = dir
@@ -53,8 +63,10 @@ func TestWeb3Smoke(t *testing.T) {
 		"SECRET_KEY="+strings.TrimSpace(string(key)),
 		"FINAL_TIMEOUT_MS=150000",
 	)
-	if os.Getenv("SMOKE_EXTENDED") == "1" {
+	steps := requiredSteps
+	if os.Getenv("SMOKE_EXTENDED") != "0" {
 		cmd.Env = append(cmd.Env, "EXTENDED=1")
+		steps = append(append([]string(nil), requiredSteps...), extendedSteps...)
 	}
 	out, _ := cmd.CombinedOutput() // the exit code counts failed steps; we judge step by step
 	t.Logf("web3-smoke.mjs output:\n%s", out)
@@ -66,7 +78,7 @@ func TestWeb3Smoke(t *testing.T) {
 			passed[m[1]] = true
 		}
 	}
-	for _, s := range nonContractSteps {
+	for _, s := range steps {
 		if !passed[s] {
 			t.Errorf("web3 smoke step %q did not pass", s)
 		}

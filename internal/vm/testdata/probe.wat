@@ -1,0 +1,60 @@
+;; Hand-written probe contract for the vm tests (compiled with wabt's
+;; wat2wasm into probe.wasm). It follows the AssemblyScript object layout
+;; (rtId at ptr-8, rtSize at ptr-4) with a bump allocator as __new.
+(module
+  (import "massa" "assembly_script_call" (func $call (param i32 i32 i32 i64) (result i32)))
+  (import "massa" "assembly_script_generate_event" (func $event (param i32)))
+  (import "massa" "assembly_script_get_call_coins" (func $coins (result i64)))
+  (import "massa" "assembly_script_get_current_period" (func $period (result i64)))
+  (import "massa" "assembly_script_get_call_stack" (func $stack (result i32)))
+  (import "massa" "assembly_script_hash" (func $hash (param i32) (result i32)))
+  (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (global $top (mut i32) (i32.const 1024))
+  (global $started (mut i32) (i32.const 0))
+  ;; AS strings: "f" at 64, "hello" at 128, "boom" at 192, "a.ts" at 256
+  (data (i32.const 56) "\02\00\00\00\02\00\00\00f\00")
+  (data (i32.const 120) "\02\00\00\00\0a\00\00\00h\00e\00l\00l\00o\00")
+  (data (i32.const 184) "\02\00\00\00\08\00\00\00b\00o\00o\00m\00")
+  (data (i32.const 248) "\02\00\00\00\08\00\00\00a\00.\00t\00s\00")
+  (func $new (export "__new") (param $size i32) (param $id i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (i32.add (global.get $top) (i32.const 20)))
+    (i32.store (i32.sub (local.get $ptr) (i32.const 8)) (local.get $id))
+    (i32.store (i32.sub (local.get $ptr) (i32.const 4)) (local.get $size))
+    (global.set $top
+      (i32.and (i32.add (i32.add (local.get $ptr) (local.get $size)) (i32.const 15)) (i32.const -16)))
+    (local.get $ptr))
+  (func $start (global.set $started (i32.const 1)))
+  (start $start)
+  ;; f(param): calls f on the address whose UTF-16 text is param, passing
+  ;; param along: a contract calling itself forever.
+  (func (export "f") (param $p i32) (result i32)
+    (call $call (local.get $p) (i32.const 64) (local.get $p) (i64.const 0)))
+  (func (export "event") (param $p i32)
+    (call $event (i32.const 128)))
+  (func (export "callstack") (param $p i32)
+    (call $event (call $stack)))
+  (func (export "boom") (param $p i32)
+    (call $abort (i32.const 192) (i32.const 256) (i32.const 7) (i32.const 3)))
+  (func (export "trap") (param $p i32) (unreachable))
+  (func (export "main") (loop (br 0)))
+  (func (export "echo") (param $p i32) (result i32) (local.get $p))
+  (func (export "blake3") (param $p i32) (result i32) (call $hash (local.get $p)))
+  (func (export "started") (result i32)
+    (local $b i32)
+    (local.set $b (call $new (i32.const 1) (i32.const 1)))
+    (i32.store8 (local.get $b) (global.get $started))
+    (local.get $b))
+  (func (export "two") (param i32 i32))
+  ;; hostloop: call-coins times get_current_period.
+  (func (export "hostloop") (param $p i32)
+    (local $n i64)
+    (local.set $n (call $coins))
+    (block
+      (loop
+        (br_if 1 (i64.eqz (local.get $n)))
+        (drop (call $period))
+        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+        (br 0))))
+)
