@@ -45,6 +45,11 @@ type Options struct {
 	Clock clock.Clock
 	// Logger overrides the default text logger (tests).
 	Logger *slog.Logger
+	// Network, when set, replaces the TCP peer-to-peer service (the
+	// simulated network of internal/sim uses it). It is called once at
+	// start with the node's identity key and the handler of what peers
+	// send; the returned network must call the handler one call at a time.
+	Network func(key *crypto.SecretKey, h protocol.Handler) (Network, error)
 }
 
 // Node is a running gomassa node.
@@ -107,7 +112,7 @@ type Node struct {
 	metricsServer  *metricsServer
 	metrics        *nodeMetrics
 	closers        []func() error
-	net            *protocol.Service
+	net            Network
 	incoming       chan incoming
 	runCtx         context.Context
 }

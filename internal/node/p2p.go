@@ -27,8 +27,35 @@ type incoming struct {
 	ops    []*types.SignedOperation
 }
 
+// Network is what the node asks of its peer-to-peer layer; the TCP
+// protocol service implements it, and so does the simulated network.
+type Network interface {
+	AnnounceBlock(h *types.SignedHeader)
+	PropagateOperations(ops []*types.SignedOperation)
+	PropagateEndorsements(es []*types.SignedEndorsement)
+	AskBlocks(ids []types.BlockID)
+	CancelBlocks(ids []types.BlockID)
+	Ban(id protocol.PeerID)
+	Unban(id protocol.PeerID)
+	BanIP(ip netip.Addr)
+	UnbanIP(ip netip.Addr)
+	Peers() map[protocol.PeerID]protocol.PeerInfo
+	Stats() protocol.Stats
+}
+
+var _ Network = (*protocol.Service)(nil)
+
 // startNetwork builds and starts the peer-to-peer service.
 func (n *Node) startNetwork() error {
+	n.incoming = make(chan incoming, incomingCap)
+	if n.opts.Network != nil {
+		nw, err := n.opts.Network(n.nodeKey, netHandler{n})
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		n.net = nw
+		return nil
+	}
 	pc := protocol.DefaultConfig()
 	nc := n.cfg.Network
 	pc.Bind = nc.Bind
@@ -78,7 +105,6 @@ func (n *Node) startNetwork() error {
 	pc.Version = v
 	pc.ChainID = n.params.ChainID
 	pc.Codec = n.codec
-	n.incoming = make(chan incoming, incomingCap)
 	svc, err := protocol.New(pc, protocol.Deps{Key: n.nodeKey, Handler: netHandler{n}, Verifier: n.verifier, Logger: n.log})
 	if err != nil {
 		return fmt.Errorf("peer-to-peer network: %w", err)
