@@ -380,9 +380,8 @@ func (marshalFails) MarshalJSON() ([]byte, error) { return nil, fmt.Errorf("cann
 func TestPanicsAreContained(t *testing.T) {
 	h := newHarness(t, api.DefaultLimits(), func(r *api.Registry) {
 		r.Register(api.Public, "test_panic", nil, func(context.Context, api.Params) (any, error) {
-			var m map[string]int
-			m["boom"]++ // a nil-map write: a real bug in a handler
-			return nil, nil
+			var s []int
+			return s[len(s)], nil // an index out of range: a real bug in a handler
 		})
 		r.Register(api.Public, "test_result_panics", nil, func(context.Context, api.Params) (any, error) {
 			return marshalPanic{}, nil

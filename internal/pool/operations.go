@@ -2,7 +2,7 @@ package pool
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/gomassa/gomassa/internal/types"
@@ -46,12 +46,19 @@ type Operations struct {
 	cfg   Config
 	state State
 
-	mu        sync.Mutex
-	byID      map[types.OperationID]*entry
-	threads   [][]*entry // per thread, sorted by fee desc when !dirty
-	dirty     []bool
-	pending   map[types.Address]types.Amount // spend promised by pooled ops per sender
-	sells     map[types.Address]uint64       // rolls pooled roll sells would sell, per sender
+	mu      sync.Mutex
+	byID    map[types.OperationID]*entry
+	threads [][]*entry // per thread: a sorted prefix, then entries added since
+	// sorted is the length of each thread's sorted prefix (removed
+	// entries stay in place until the next sortThread); dirty says the
+	// thread has removed entries or an unsorted tail.
+	sorted []int
+	dirty  []bool
+	// bySender indexes pooled operations by sender, to count what they
+	// promise to spend (and the rolls they sell) on top of the candidate
+	// state. Operations already executed speculatively are skipped then:
+	// the candidate state already holds their effect.
+	bySender  map[types.Address]map[types.OperationID]*entry
 	bytes     int
 	count     int
 	finalPer  []uint64 // latest final period per thread
@@ -65,9 +72,9 @@ func NewOperations(cfg Config, state State) *Operations {
 		state:    state,
 		byID:     make(map[types.OperationID]*entry),
 		threads:  make([][]*entry, cfg.ThreadCount),
+		sorted:   make([]int, cfg.ThreadCount),
 		dirty:    make([]bool, cfg.ThreadCount),
-		pending:  make(map[types.Address]types.Amount),
-		sells:    make(map[types.Address]uint64),
+		bySender: make(map[types.Address]map[types.OperationID]*entry),
 		finalPer: make([]uint64, cfg.ThreadCount),
 	}
 }
@@ -117,7 +124,7 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	}
 	if o.Type == types.OpRollSell {
 		owned := p.state.CandidateRollCount(op.CreatorAddr)
-		pendingSells := p.sells[op.CreatorAddr]
+		_, pendingSells := p.promised(op.CreatorAddr)
 		if o.RollCount == 0 || o.RollCount > owned || pendingSells+o.RollCount > owned {
 			if pendingSells > 0 {
 				return fmt.Errorf("%w: selling %d rolls, sender %s owns %d of which %d are already sold by pooled operations",
@@ -128,7 +135,7 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	}
 	spend := o.MaxSpending(p.cfg.RollPrice)
 	bal := p.state.CandidateBalance(op.CreatorAddr)
-	promised := p.pending[op.CreatorAddr]
+	promised, _ := p.promised(op.CreatorAddr)
 	avail := bal.SaturatingSub(promised)
 	if spend > avail {
 		if promised > 0 {
@@ -158,13 +165,30 @@ func (p *Operations) Add(op *types.SignedOperation) error {
 	th := op.Thread(p.cfg.ThreadCount)
 	p.threads[th] = append(p.threads[th], e)
 	p.dirty[th] = true
-	p.pending[op.CreatorAddr] = p.pending[op.CreatorAddr].SaturatingAdd(e.spend)
-	if op.Op.Type == types.OpRollSell {
-		p.sells[op.CreatorAddr] += op.Op.RollCount
+	m := p.bySender[op.CreatorAddr]
+	if m == nil {
+		m = make(map[types.OperationID]*entry)
+		p.bySender[op.CreatorAddr] = m
 	}
+	m[op.ID] = e
 	p.count++
 	p.bytes += op.SerializedLen
 	return nil
+}
+
+// promised sums what the sender's pooled operations not yet executed may
+// spend, and the rolls they sell.
+func (p *Operations) promised(addr types.Address) (spend types.Amount, sells uint64) {
+	for id, e := range p.bySender[addr] {
+		if p.state.IsExecuted(id) {
+			continue
+		}
+		spend = spend.SaturatingAdd(e.spend)
+		if e.op.Op.Type == types.OpRollSell {
+			sells += e.op.Op.RollCount
+		}
+	}
+	return spend, sells
 }
 
 // evictFor drops the lowest-fee operation of the whole pool if op pays
@@ -204,17 +228,10 @@ func (p *Operations) remove(e *entry) {
 	e.removed = true
 	delete(p.byID, e.op.ID)
 	addr := e.op.CreatorAddr
-	left := p.pending[addr].SaturatingSub(e.spend)
-	if left == 0 {
-		delete(p.pending, addr)
-	} else {
-		p.pending[addr] = left
-	}
-	if e.op.Op.Type == types.OpRollSell {
-		if left := p.sells[addr] - min(p.sells[addr], e.op.Op.RollCount); left == 0 {
-			delete(p.sells, addr)
-		} else {
-			p.sells[addr] = left
+	if m := p.bySender[addr]; m != nil {
+		delete(m, e.op.ID)
+		if len(m) == 0 {
+			delete(p.bySender, addr)
 		}
 	}
 	p.count--
@@ -223,28 +240,60 @@ func (p *Operations) remove(e *entry) {
 	p.dirty[th] = true
 }
 
-// sortThread compacts removed entries and sorts by fee (desc), then id.
+// rank orders entries by fee (desc), then id: a total order, since ids
+// are unique.
+func rank(a, b *entry) int {
+	if a.op.Op.Fee != b.op.Op.Fee {
+		if a.op.Op.Fee > b.op.Op.Fee {
+			return -1
+		}
+		return 1
+	}
+	return a.op.ID.Compare(b.op.ID)
+}
+
+// sortThread drops removed entries and restores the order by fee (desc),
+// then id. The prefix is still sorted (removing keeps an order), so only
+// the entries added since the last call are sorted, then merged in: this
+// runs every slot on pools of hundreds of thousands of operations, where
+// sorting everything again cost a noticeable share of the node's CPU.
 func (p *Operations) sortThread(th int) {
 	if !p.dirty[th] {
 		return
 	}
-	list := p.threads[th][:0]
-	for _, e := range p.threads[th] {
+	list := p.threads[th]
+	head := list[:0]
+	for _, e := range list[:p.sorted[th]] {
 		if !e.removed {
-			list = append(list, e)
+			head = append(head, e)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if a.op.Op.Fee != b.op.Op.Fee {
-			return a.op.Op.Fee > b.op.Op.Fee
+	var tail []*entry
+	for _, e := range list[p.sorted[th]:] {
+		if !e.removed {
+			tail = append(tail, e)
 		}
-		return a.op.ID.Compare(b.op.ID) < 0
-	})
-	for i := len(list); i < len(p.threads[th]); i++ {
-		p.threads[th][i] = nil
 	}
-	p.threads[th] = list
+	out := head
+	if len(tail) > 0 {
+		slices.SortFunc(tail, rank)
+		out = make([]*entry, 0, len(head)+len(tail))
+		i, j := 0, 0
+		for i < len(head) && j < len(tail) {
+			if rank(head[i], tail[j]) < 0 {
+				out = append(out, head[i])
+				i++
+			} else {
+				out = append(out, tail[j])
+				j++
+			}
+		}
+		out = append(append(out, head[i:]...), tail[j:]...)
+	} else {
+		clear(list[len(head):]) // the compacted prefix shares list's array
+	}
+	p.threads[th] = out
+	p.sorted[th] = len(out)
 	p.dirty[th] = false
 }
 
