@@ -41,6 +41,8 @@ type Side int
 const (
 	Public Side = iota
 	Private
+	// V2 is Massa's "API v2" server ([api] bind_api, port 33036).
+	V2
 )
 
 type method struct {
@@ -317,12 +319,12 @@ func NewServer(side Side, reg *Registry, limits Limits, log *slog.Logger, token 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Server{side: side, reg: reg, limits: limits, log: log, cors: side == Public, token: token}
+	return &Server{side: side, reg: reg, limits: limits, log: log, cors: side != Private, token: token}
 }
 
 // SetCORS turns CORS on or off on the public server ([api] enable_cors);
 // the private server never allows cross-origin calls.
-func (s *Server) SetCORS(on bool) { s.cors = on && s.side == Public }
+func (s *Server) SetCORS(on bool) { s.cors = on && s.side != Private }
 
 // Messages of the HTTP-level refusals, shared with the tests.
 const (

@@ -364,3 +364,34 @@ func (r *Registry) OpenRPC() map[string]any {
 		"methods": methods,
 	}
 }
+
+// V2Backend is what Massa's "API v2" server asks of the node.
+type V2Backend interface {
+	LargestStakers(ctx context.Context, page *PageRequest) (LargestStakers, error)
+	NextBlockBestParents(ctx context.Context) ([][2]any, error)
+	Version(ctx context.Context) (string, error)
+}
+
+// LargestStakers is the result of get_largest_stakers.
+type LargestStakers struct {
+	Content    [][2]any `json:"content"`
+	TotalCount uint64   `json:"total_count"`
+}
+
+// RegisterV2 adds the HTTP methods of Massa's API v2 (spec §10.5). Its
+// WebSocket subscriptions are not served.
+func RegisterV2(r *Registry, b V2Backend) {
+	r.Register(V2, "get_largest_stakers", []string{"page_request"}, func(ctx context.Context, p Params) (any, error) {
+		var wrapper struct {
+			PageRequest *PageRequest `json:"page_request"`
+		}
+		if _, err := p.Decode(0, "page_request", &wrapper); err != nil {
+			return nil, err
+		}
+		return b.LargestStakers(ctx, wrapper.PageRequest)
+	})
+	r.Register(V2, "get_next_block_best_parents", nil, func(ctx context.Context, _ Params) (any, error) {
+		return b.NextBlockBestParents(ctx)
+	})
+	r.Register(V2, "get_version", nil, func(ctx context.Context, _ Params) (any, error) { return b.Version(ctx) })
+}

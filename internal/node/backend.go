@@ -44,6 +44,7 @@ func (n *Node) startAPI() error {
 	reg := api.NewRegistry()
 	api.RegisterPublic(reg, publicBackend{n})
 	api.RegisterPrivate(reg, privateBackend{n})
+	api.RegisterV2(reg, v2Backend{n})
 	pub := api.NewServer(api.Public, reg, limits, n.log, "")
 	pub.SetCORS(n.cfg.API.EnableCORS)
 	if n.apiPublic, err = api.Listen(n.cfg.API.BindPublic, "[api] bind_public", pub, n.log); err != nil {
@@ -52,6 +53,13 @@ func (n *Node) startAPI() error {
 	priv := api.NewServer(api.Private, reg, limits, n.log, n.token)
 	if n.apiPrivate, err = api.ListenTLS(n.cfg.API.BindPrivate, "[api] bind_private", priv, privateTLS, n.log); err != nil {
 		return err
+	}
+	if n.cfg.API.BindAPI != "" {
+		v2 := api.NewServer(api.V2, reg, limits, n.log, "")
+		v2.SetCORS(n.cfg.API.EnableCORS)
+		if n.apiV2, err = api.Listen(n.cfg.API.BindAPI, "[api] bind_api", v2, n.log); err != nil {
+			return err
+		}
 	}
 	if n.cfg.Metrics.Enabled && n.cfg.Metrics.Bind != "" {
 		m := newNodeMetrics()
@@ -793,3 +801,41 @@ func (b privateBackend) EditBootstrapList(ctx context.Context, white bool, ips [
 func (b privateBackend) BootstrapWhitelistAllowAll(ctx context.Context) error {
 	return api.Errorf(api.CodeBadRequest, "This request is currently not available: bootstrap is not part of this version yet")
 }
+
+// v2Backend serves Massa's "API v2" HTTP methods.
+type v2Backend struct{ n *Node }
+
+func (b v2Backend) LargestStakers(ctx context.Context, page *api.PageRequest) (api.LargestStakers, error) {
+	all, err := publicBackend(b).Stakers(ctx, nil)
+	if err != nil {
+		return api.LargestStakers{}, err
+	}
+	out := api.LargestStakers{TotalCount: uint64(len(all)), Content: all}
+	if page != nil {
+		off := int(min(page.Offset, uint64(len(all))))
+		end := int(min(uint64(off)+min(page.Limit, uint64(len(all))), uint64(len(all))))
+		out.Content = all[off:end]
+	}
+	if out.Content == nil {
+		out.Content = [][2]any{}
+	}
+	return out, nil
+}
+
+func (b v2Backend) NextBlockBestParents(ctx context.Context) ([][2]any, error) {
+	n := b.n
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	parents := n.graph.BestParents()
+	out := make([][2]any, 0, len(parents))
+	for _, id := range parents {
+		var period uint64
+		if info, ok := n.graph.BlockInfo(id); ok {
+			period = info.Slot.Period
+		}
+		out = append(out, [2]any{id, period})
+	}
+	return out, nil
+}
+
+func (b v2Backend) Version(ctx context.Context) (string, error) { return b.n.version, nil }

@@ -109,6 +109,7 @@ type Node struct {
 	stopOnce       sync.Once
 	apiPublic      *api.HTTPServer
 	apiPrivate     *api.HTTPServer
+	apiV2          *api.HTTPServer
 	metricsServer  *metricsServer
 	metrics        *nodeMetrics
 	closers        []func() error
@@ -448,6 +449,9 @@ func (n *Node) shutdown() {
 	}
 	if n.apiPrivate != nil {
 		_ = n.apiPrivate.Stop()
+	}
+	if n.apiV2 != nil {
+		_ = n.apiV2.Stop()
 	}
 	if n.metricsServer != nil {
 		n.metricsServer.Stop()
