@@ -34,3 +34,30 @@ func NewFromFinal(p Params, roots []Header, draws Draws) (*Graph, error) {
 	}
 	return g, nil
 }
+
+// NewFromFinalWith is NewFromFinal plus older final blocks (headers whose
+// parents are not needed), kept as final so that new blocks may still
+// reference them as parents after a restart.
+func NewFromFinalWith(p Params, roots, older []Header, draws Draws) (*Graph, error) {
+	g, err := NewFromFinal(p, roots, draws)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range older {
+		if _, ok := g.blocks[h.ID]; ok {
+			continue
+		}
+		if h.Slot.Period >= g.latestFinal[h.Slot.Thread].hdr.Slot.Period {
+			continue
+		}
+		e := &entry{
+			hdr:  Header{ID: h.ID, Slot: h.Slot, Creator: h.Creator},
+			st:   stActive,
+			full: true,
+			a:    &activeBlock{fitness: 1, final: true, children: make(map[types.BlockID]struct{})},
+		}
+		g.blocks[h.ID] = e
+		g.insertByThread(e)
+	}
+	return g, nil
+}

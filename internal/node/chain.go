@@ -96,7 +96,44 @@ func (n *Node) startConsensus() error {
 		}
 		headers = append(headers, consensusHeader(sb.block))
 	}
-	if n.graph, err = consensus.NewFromFinal(p, headers, drawsAdapter{n.selector}); err != nil {
+	var older []consensus.Header
+	for t, id := range genesisIDs {
+		if found[t] {
+			older = append(older, consensusHeader(n.blocks[id].block))
+		}
+	}
+	// New blocks may name as parent a final block older than the latest
+	// final block of that thread: keep the recent final history (as far
+	// back as consensus keeps final blocks) in the graph too.
+	keep := p.ForceKeepFinalPeriodsWithoutOps
+	minRoot := headers[0].Slot.Period
+	for _, h := range headers {
+		minRoot = min(minRoot, h.Slot.Period)
+	}
+	from := types.Slot{}
+	if minRoot > keep+1 {
+		from = types.Slot{Period: minRoot - keep - 1}
+	}
+	recent, err := n.blockDB.FinalAfter(from)
+	if err != nil {
+		return err
+	}
+	for _, id := range recent {
+		sb, ok := n.blocks[id]
+		if !ok {
+			var err error
+			if sb, ok, err = n.blockDB.Get(id); err != nil || !ok {
+				return fmt.Errorf("block database: final block %s unreadable (%v)", id, err)
+			}
+		}
+		s := sb.block.Slot()
+		root := headers[s.Thread].Slot.Period
+		if s.Period < root && s.Period+keep >= root {
+			n.storeBlock(sb)
+			older = append(older, consensusHeader(sb.block))
+		}
+	}
+	if n.graph, err = consensus.NewFromFinalWith(p, headers, older, drawsAdapter{n.selector}); err != nil {
 		return err
 	}
 	// Replay final blocks execution had not committed before the stop.
@@ -363,6 +400,10 @@ func (n *Node) step(now uint64) error {
 		}
 	}
 	n.afterStakingExecution(now) // staking_monitor.go, compound.go
+	// desync.go: a node cut off from the network re-bootstraps.
+	if err := n.checkDesync(now); err != nil {
+		return err
+	}
 	if n.metricsSlot.Less(cur) {
 		n.metricsSlot = cur
 		n.updateMetrics()

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"slices"
+
 	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/types"
 	"github.com/gomassa/gomassa/internal/wallet"
@@ -12,15 +14,36 @@ import (
 // that removing it is remembered across restarts.)
 type stakingKeys struct {
 	wallet *wallet.Wallet
+	// volatile keys are held in memory only (AddVolatileStakingKeys, for
+	// the network simulator); set before Run, read-only after.
+	volatile map[types.Address]*crypto.SecretKey
 }
 
 func newStakingKeys(w *wallet.Wallet) *stakingKeys { return &stakingKeys{wallet: w} }
 
 // Get returns the key of addr if the node stakes with it.
-func (s *stakingKeys) Get(addr types.Address) (*crypto.SecretKey, bool) { return s.wallet.Get(addr) }
+func (s *stakingKeys) Get(addr types.Address) (*crypto.SecretKey, bool) {
+	if k, ok := s.wallet.Get(addr); ok {
+		return k, true
+	}
+	k, ok := s.volatile[addr]
+	return k, ok
+}
 
 // Addresses lists the staking addresses, sorted.
-func (s *stakingKeys) Addresses() []types.Address { return s.wallet.Addresses() }
+func (s *stakingKeys) Addresses() []types.Address {
+	out := s.wallet.Addresses()
+	if len(s.volatile) == 0 {
+		return out
+	}
+	for a := range s.volatile {
+		if _, ok := s.wallet.Get(a); !ok {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, types.Address.Compare)
+	return out
+}
 
 // Add saves keys in the staking wallet.
 func (s *stakingKeys) Add(keys []*crypto.SecretKey) error { return s.wallet.Add(keys...) }
