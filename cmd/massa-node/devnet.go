@@ -31,8 +31,19 @@ func runDevnet(home string, args []string, stdout, stderr io.Writer) int {
 	prepareOnly := fs.Bool("prepare-only", false, "write the homes and exit without starting nodes")
 	freePorts := fs.Bool("free-ports", false, "pick free ports instead of Massa's defaults (to run devnets side by side)")
 	firstIP := fs.Int("first-ip", 2, "last byte of the first node's address 127.0.0.x")
+	addNode := fs.Bool("add-node", false, "prepare one more node that joins the running devnet by bootstrapping from node 1 (not started)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *addNode {
+		nd, err := node.AddDevnetNode(*dir, *freePorts)
+		if err != nil {
+			fmt.Fprintln(stderr, "massa-node:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "node %d  %s  public API http://%s  P2P %s  bootstrap server %s\n  joins by bootstrapping from node 1; start it with:\n  massa-node --home %s --pwd-file %s\n",
+			nd.Index, nd.NodeID, nd.PublicAPI, nd.P2P, nd.Bootstrap, nd.Home, filepath.Join(*dir, "staking_password"))
+		return 0
 	}
 	d, err := node.PrepareDevnet(node.DevnetOptions{
 		Dir: *dir, Nodes: *nodes, ThreadCount: uint8(*threads), T0: *t0, DeltaF0: *deltaF0,

@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "", "log level: error, warn, info, debug (overrides [logging] level)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: massa-node [flags]\n       massa-node config dump [--home DIR]\n       massa-node devnet --nodes N [--threads T --t0 MS --delta-f0 F]\n       massa-node version\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: massa-node [flags]\n       massa-node config dump [--home DIR]\n       massa-node devnet --nodes N [--threads T --t0 MS --delta-f0 F]\n       massa-node devnet --add-node [--free-ports]\n       massa-node version\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -186,6 +186,11 @@ type ConsensusConfig struct {
 	MaxFutureProcessingBlocks uint64 `toml:"max_future_processing_blocks"`
 	MaxDependencyBlocks       uint64 `toml:"max_dependency_blocks"`
 	MaxDiscardedBlocks        uint64 `toml:"max_discarded_blocks"`
+	// DesyncThreshold: a node that has seen no block from the network
+	// become final for this long re-bootstraps (half of it first makes it
+	// ask its peers again). 0 means Massa's two cycles (t0 x
+	// periods_per_cycle x 2). Not a Massa key.
+	DesyncThreshold Millis `toml:"desync_threshold"`
 }
 
 // FactoryConfig is [factory].

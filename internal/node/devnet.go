@@ -44,14 +44,19 @@ type DevnetNode struct {
 	PrivateAPI string `json:"private_api"`
 	P2P        string `json:"p2p"`
 	Metrics    string `json:"metrics"`
-	NodeID     string `json:"node_id"`
-	Staker     string `json:"staking_address"`
-	SecretKey  string `json:"staking_secret_key"`
+	// Bootstrap is the node's bootstrap server ([bootstrap] bind).
+	Bootstrap string `json:"bootstrap,omitempty"`
+	NodeID    string `json:"node_id"`
+	Staker    string `json:"staking_address"`
+	SecretKey string `json:"staking_secret_key"`
 }
 
 // Devnet is what PrepareDevnet writes to <dir>/devnet.json.
 type Devnet struct {
-	Nodes        []DevnetNode `json:"nodes"`
+	Nodes []DevnetNode `json:"nodes"`
+	// Added are nodes that joined later by bootstrap (AddDevnetNode);
+	// they hold no rolls and are not started with the others.
+	Added        []DevnetNode `json:"added_nodes,omitempty"`
 	PasswordFile string       `json:"password_file"`
 	ChainID      uint64       `json:"chain_id"`
 }
@@ -64,6 +69,7 @@ const (
 	devnetPrivatePort = 33034
 	devnetP2PPort     = 31244
 	devnetMetricsPort = 31248
+	devnetBootPort    = 31245
 )
 
 // devnetIP is the loopback address of node i (1-based): 127.0.0.2, .3, …
@@ -166,7 +172,7 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 			return nil, fmt.Errorf("devnet: 127.0.0.%d to 127.0.0.%d is not a usable range", first, first+o.Nodes-1)
 		}
 		ip := devnetIP(first, i)
-		ports := []int{devnetPublicPort, devnetPrivatePort, devnetP2PPort, devnetMetricsPort}
+		ports := []int{devnetPublicPort, devnetPrivatePort, devnetP2PPort, devnetMetricsPort, devnetBootPort}
 		if o.FreePorts {
 			for k := range ports {
 				if ports[k], err = freePort(ip); err != nil {
@@ -180,6 +186,7 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 			PrivateAPI: fmt.Sprintf("%s:%d", ip, ports[1]),
 			P2P:        fmt.Sprintf("%s:%d", ip, ports[2]),
 			Metrics:    fmt.Sprintf("%s:%d", ip, ports[3]),
+			Bootstrap:  fmt.Sprintf("%s:%d", ip, ports[4]),
 			NodeID:     nodeKey.Public().NodeID(),
 			Staker:     addr,
 			SecretKey:  staker.String(),
@@ -206,25 +213,7 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 		if err := writeFileAtomic(filepath.Join(nd.Home, "config", "initial_peers.json"), pb, 0o644); err != nil {
 			return nil, err
 		}
-		cfg := strings.Join([]string{
-			"[api]",
-			fmt.Sprintf("bind_public = %q", nd.PublicAPI),
-			fmt.Sprintf("bind_private = %q", nd.PrivateAPI),
-			fmt.Sprintf("bind_api = \"%s:0\"", nd.IP),
-			"",
-			"[network]",
-			fmt.Sprintf("bind = %q", nd.P2P),
-			fmt.Sprintf("routable_ip = %q", nd.IP),
-			"initial_peers_file = \"config/initial_peers.json\"",
-			"allow_local_peers = true",
-			"",
-			"[bootstrap]",
-			"bind = \"\"",
-			"",
-			"[metrics]",
-			fmt.Sprintf("bind = %q", nd.Metrics),
-			"",
-		}, "\n")
+		cfg := devnetConfig(nd, nil)
 		if err := writeFileAtomic(filepath.Join(nd.Home, "config", config.ConfigFileName), []byte(cfg), 0o600); err != nil {
 			return nil, err
 		}
@@ -237,4 +226,36 @@ func PrepareDevnet(o DevnetOptions) (*Devnet, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// devnetConfig is the config.toml of a devnet node; servers are the
+// bootstrap servers it joins from (none for the genesis nodes).
+func devnetConfig(nd DevnetNode, servers []DevnetNode) string {
+	list := make([]string, 0, len(servers))
+	for _, s := range servers {
+		list = append(list, fmt.Sprintf("[%q, %q]", s.Bootstrap, s.NodeID))
+	}
+	return strings.Join([]string{
+		"[api]",
+		fmt.Sprintf("bind_public = %q", nd.PublicAPI),
+		fmt.Sprintf("bind_private = %q", nd.PrivateAPI),
+		fmt.Sprintf("bind_api = \"%s:0\"", nd.IP),
+		"",
+		"[network]",
+		fmt.Sprintf("bind = %q", nd.P2P),
+		fmt.Sprintf("routable_ip = %q", nd.IP),
+		"initial_peers_file = \"config/initial_peers.json\"",
+		"allow_local_peers = true",
+		// Connections between 127.0.0.x addresses all come from
+		// 127.0.0.1: the per-IP limit would cap each node at two peers.
+		"max_in_connections_per_ip = 250",
+		"",
+		"[bootstrap]",
+		fmt.Sprintf("bind = %q", nd.Bootstrap),
+		fmt.Sprintf("bootstrap_list = [%s]", strings.Join(list, ", ")),
+		"",
+		"[metrics]",
+		fmt.Sprintf("bind = %q", nd.Metrics),
+		"",
+	}, "\n")
 }

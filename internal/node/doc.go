@@ -19,6 +19,15 @@
 // Auto-compounding (compound.go, [staking] auto_compound) turns the
 // rewards of chosen staking addresses into roll buys from the node's pool.
 //
+// Joining a running network (bootstrap.go, desync.go): a node with a
+// genesis file and a [bootstrap] bootstrap_list whose store is empty loads
+// the final state, final blocks and peers from a trusted node
+// (internal/bootstrap) instead of writing the genesis state, then starts
+// as after a restart; every non-sandbox node with [bootstrap] bind serves
+// bootstraps. A node that sees no network block become final for
+// [consensus] desync_threshold asks its peers again, then deletes its
+// chain and bootstraps again inside the same Run.
+//
 // With no genesis file the node runs a sandbox: a fresh one-node chain whose
 // genesis, staking key and funds live in <home>/sandbox, so that restarting
 // with the same home continues the same chain.

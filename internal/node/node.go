@@ -116,6 +116,8 @@ type Node struct {
 	net            Network
 	incoming       chan incoming
 	runCtx         context.Context
+	// boot is the bootstrap client/server and desync state (bootstrap.go).
+	boot bootState
 }
 
 type statsCounters struct {
@@ -175,7 +177,7 @@ func New(opts Options) (*Node, error) {
 			return nil, err
 		}
 	} else if len(cfg.Bootstrap.BootstrapList) > 0 {
-		return nil, fmt.Errorf("%s lists bootstrap servers, but joining a running network is not supported by this version yet: remove [bootstrap] bootstrap_list to run a sandbox, or give a genesis file with --genesis", cfg.File)
+		return nil, fmt.Errorf("%s lists bootstrap servers, but joining a network needs its genesis file (its parameters): give it with --genesis or put it in %s, or remove [bootstrap] bootstrap_list to run a sandbox", cfg.File, config.GenesisPath(opts.Home))
 	}
 
 	if n.genesisKey, err = crypto.ParseSecretKey(GenesisKeyText); err != nil {
@@ -293,11 +295,6 @@ func (n *Node) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n.runCtx = ctx
-	if err := n.start(); err != nil {
-		n.shutdown()
-		return err
-	}
-	defer n.shutdown()
 	go func() {
 		select {
 		case <-n.stopRequested:
@@ -305,6 +302,30 @@ func (n *Node) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}()
+	// A desynchronized node restarts here, through a new bootstrap
+	// (desync.go).
+	for {
+		err := n.runOnce(ctx)
+		if !errors.Is(err, errDesynchronized) || ctx.Err() != nil {
+			return err
+		}
+		if err := n.resync(err); err != nil {
+			return err
+		}
+	}
+}
+
+// runOnce starts every component and runs the main loop until ctx ends or
+// the loop fails, then stops everything.
+func (n *Node) runOnce(ctx context.Context) error {
+	if err := n.start(); err != nil {
+		n.shutdown()
+		if ctx.Err() != nil {
+			return nil // stopped while bootstrapping
+		}
+		return err
+	}
+	defer n.shutdown()
 	return n.loop(ctx)
 }
 
@@ -348,6 +369,9 @@ func (n *Node) start() error {
 	}
 	n.closers = append(n.closers, n.vm.Close)
 	ecfg, eg := cs.exec, cs.genesis
+	if err := n.bootstrapIfNeeded(); err != nil {
+		return err
+	}
 	created, err := execution.InitGenesis(ecfg, st, eg)
 	if err != nil {
 		return fmt.Errorf("cannot write the genesis state: %w", err)
@@ -383,6 +407,9 @@ func (n *Node) start() error {
 		return err
 	}
 	if err := n.startNetwork(); err != nil {
+		return err
+	}
+	if err := n.startBootstrapServer(); err != nil {
 		return err
 	}
 	n.startMS = n.clk.NowMS()

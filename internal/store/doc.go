@@ -39,10 +39,21 @@
 // batch cancel out and are never hashed. The fingerprint shown in logs and
 // compared between nodes is BLAKE3-256 of the 512 bytes.
 //
+// # Bulk load (loader.go)
+//
+// A bootstrapping node receives a whole state in key order: BeginLoad,
+// Loader.Put/Flush per part, Loader.Finish with the announced fingerprint.
+// A progress record in the metadata area (slot, last key, partial hash,
+// caller's tag) is written with every flushed part, so an interrupted load
+// resumes after its last key (ResumeLoad); while it exists the store has
+// no final slot and Commit refuses. Wipe empties the store (a bootstrap
+// that must start over, a desynchronized node).
+//
 // # Who calls it
 //
 // The final-state / execution layer builds one Batch per final slot from
 // its own overlay and calls Commit; the bootstrap server streams state
 // from a Snapshot (consistent keys + slot + hash) with Iterate and a
-// startAfter cursor; the node opens and closes the Store.
+// startAfter cursor, and the bootstrap client writes it with a Loader;
+// the node opens and closes the Store.
 package store

@@ -17,4 +17,16 @@ var (
 	// ErrStateHashMismatch is returned by Verify when the incrementally
 	// maintained state hash differs from a full recomputation.
 	ErrStateHashMismatch = errors.New("store: state hash mismatch")
+	// ErrLoadInProgress is returned by Commit and BeginLoad while a bulk
+	// load is unfinished (resume it with ResumeLoad, or Wipe the store).
+	ErrLoadInProgress = errors.New("store: bulk load in progress")
+	// ErrNoLoad is returned by ResumeLoad when no bulk load is in progress.
+	ErrNoLoad = errors.New("store: no bulk load in progress")
+	// ErrNotEmpty is returned by BeginLoad on a store that holds a state.
+	ErrNotEmpty = errors.New("store: not empty")
+	// ErrKeyOrder is returned by Loader.Put for a key that does not sort
+	// strictly after the previous one.
+	ErrKeyOrder = errors.New("store: bulk load keys out of order")
+	// ErrLoaderClosed is returned by a Loader used after Finish or Close.
+	ErrLoaderClosed = errors.New("store: loader closed")
 )

@@ -64,6 +64,11 @@ type Store struct {
 	hash    StateHash
 	commits uint64
 	readers sync.WaitGroup
+	// load is the progress of an unfinished bulk load (loader.go); the
+	// store then has no final slot and Commit refuses to run. loader is
+	// the open Loader, if any.
+	load   *loadRecord
+	loader *Loader
 }
 
 // Open opens (or creates) the store in dir. On an existing DB it loads the
@@ -126,8 +131,17 @@ func Open(dir string, opts Options) (*Store, error) {
 // loadMeta reads the metadata record. A DB with state keys but no record
 // was not written by this package (every commit writes both atomically).
 func (s *Store) loadMeta() error {
+	load, err := s.readLoad()
+	if err != nil {
+		return err
+	}
 	v, closer, err := s.db.Get(metaKey)
 	if errors.Is(err, pebble.ErrNotFound) {
+		if load != nil {
+			s.load = load
+			s.log.Info("unfinished bulk load found", "slot", load.Slot, "entries", load.Entries)
+			return nil
+		}
 		empty, err := s.stateEmpty()
 		if err != nil {
 			return err
@@ -145,8 +159,26 @@ func (s *Store) loadMeta() error {
 	if err != nil {
 		return err
 	}
+	if load != nil {
+		// Finish swaps the two records atomically: both present means
+		// the DB was not written by this package.
+		return fmt.Errorf("%w: both a final state record and a bulk load record", ErrCorrupt)
+	}
 	s.hasSlot, s.slot, s.hash = true, m.slot, m.hash
 	return nil
+}
+
+// readLoad reads the bulk load progress record, if any.
+func (s *Store) readLoad() (*loadRecord, error) {
+	v, closer, err := s.db.Get(loadKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read load record: %w", err)
+	}
+	defer closer.Close()
+	return decodeLoad(v)
 }
 
 func (s *Store) stateEmpty() (bool, error) {
@@ -172,7 +204,11 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
+	l := s.loader
 	s.mu.Unlock()
+	if l != nil {
+		l.close() // the load stays resumable at its last Flush
+	}
 	s.readers.Wait()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
@@ -285,8 +321,11 @@ func (s *Store) Commit(b *Batch, slot Slot) error {
 	defer s.release()
 
 	s.mu.RLock()
-	cur, has, hash := s.slot, s.hasSlot, s.hash
+	cur, has, hash, loading := s.slot, s.hasSlot, s.hash, s.load != nil
 	s.mu.RUnlock()
+	if loading {
+		return fmt.Errorf("%w: commit of slot %v refused", ErrLoadInProgress, slot)
+	}
 	if has && slot.Compare(cur) <= 0 {
 		return fmt.Errorf("%w: commit %v after %v", ErrSlotNotIncreasing, slot, cur)
 	}
