@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -58,7 +59,13 @@ type Operations struct {
 	// promise to spend (and the rolls they sell) on top of the candidate
 	// state. Operations already executed speculatively are skipped then:
 	// the candidate state already holds their effect.
-	bySender  map[types.Address]map[types.OperationID]*entry
+	bySender map[types.Address]map[types.OperationID]*entry
+	// upper holds, per sender, what all its pooled operations promise,
+	// executed or not: an upper bound of promised's exact sums. An
+	// operation that fits under it fits under the exact sums too, so
+	// admission only pays for promised (an execution lookup per pooled
+	// operation of the sender) when the sender is near its limits.
+	upper     map[types.Address]*promiseSums
 	bytes     int
 	count     int
 	finalPer  []uint64 // latest final period per thread
@@ -75,6 +82,7 @@ func NewOperations(cfg Config, state State) *Operations {
 		sorted:   make([]int, cfg.ThreadCount),
 		dirty:    make([]bool, cfg.ThreadCount),
 		bySender: make(map[types.Address]map[types.OperationID]*entry),
+		upper:    make(map[types.Address]*promiseSums),
 		finalPer: make([]uint64, cfg.ThreadCount),
 	}
 }
@@ -122,9 +130,16 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	if p.state.IsExecuted(op.ID) {
 		return fmt.Errorf("%w: %s", ErrAlreadyExecuted, op.ID)
 	}
+	up := p.upper[op.CreatorAddr]
+	if up == nil {
+		up = &promiseSums{}
+	}
 	if o.Type == types.OpRollSell {
 		owned := p.state.CandidateRollCount(op.CreatorAddr)
-		_, pendingSells := p.promised(op.CreatorAddr)
+		var pendingSells uint64
+		if o.RollCount == 0 || !up.sells.fits(o.RollCount, owned) {
+			_, pendingSells = p.promised(op.CreatorAddr)
+		}
 		if o.RollCount == 0 || o.RollCount > owned || pendingSells+o.RollCount > owned {
 			if pendingSells > 0 {
 				return fmt.Errorf("%w: selling %d rolls, sender %s owns %d of which %d are already sold by pooled operations",
@@ -135,6 +150,9 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	}
 	spend := o.MaxSpending(p.cfg.RollPrice)
 	bal := p.state.CandidateBalance(op.CreatorAddr)
+	if up.spend.fits(uint64(spend), uint64(bal)) {
+		return nil
+	}
 	promised, _ := p.promised(op.CreatorAddr)
 	avail := bal.SaturatingSub(promised)
 	if spend > avail {
@@ -171,9 +189,45 @@ func (p *Operations) Add(op *types.SignedOperation) error {
 		p.bySender[op.CreatorAddr] = m
 	}
 	m[op.ID] = e
+	up := p.upper[op.CreatorAddr]
+	if up == nil {
+		up = &promiseSums{}
+		p.upper[op.CreatorAddr] = up
+	}
+	up.spend.add(uint64(e.spend))
+	if op.Op.Type == types.OpRollSell {
+		up.sells.add(op.Op.RollCount)
+	}
 	p.count++
 	p.bytes += op.SerializedLen
 	return nil
+}
+
+// promiseSums are exact sums (they cannot overflow) of what a sender's
+// pooled operations may spend and the rolls they sell.
+type promiseSums struct {
+	spend, sells sum128
+}
+
+// sum128 is an unsigned 128-bit sum.
+type sum128 struct{ hi, lo uint64 }
+
+func (s *sum128) add(v uint64) {
+	var c uint64
+	s.lo, c = bits.Add64(s.lo, v, 0)
+	s.hi += c
+}
+
+func (s *sum128) sub(v uint64) {
+	var b uint64
+	s.lo, b = bits.Sub64(s.lo, v, 0)
+	s.hi -= b
+}
+
+// fits reports whether s + v <= limit.
+func (s sum128) fits(v, limit uint64) bool {
+	lo, c := bits.Add64(s.lo, v, 0)
+	return s.hi == 0 && c == 0 && lo <= limit
 }
 
 // promised sums what the sender's pooled operations not yet executed may
@@ -228,10 +282,17 @@ func (p *Operations) remove(e *entry) {
 	e.removed = true
 	delete(p.byID, e.op.ID)
 	addr := e.op.CreatorAddr
+	if up := p.upper[addr]; up != nil {
+		up.spend.sub(uint64(e.spend))
+		if e.op.Op.Type == types.OpRollSell {
+			up.sells.sub(e.op.Op.RollCount)
+		}
+	}
 	if m := p.bySender[addr]; m != nil {
 		delete(m, e.op.ID)
 		if len(m) == 0 {
 			delete(p.bySender, addr)
+			delete(p.upper, addr)
 		}
 	}
 	p.count--
