@@ -68,7 +68,10 @@ type Core struct {
 	finalAsync    map[asyncKey]*AsyncMessage
 	finalDeferred *finalDeferred
 	history       []*SlotOutput
-	stats         Stats
+	// specOps indexes the operations of every history entry, so that
+	// "is this op executed speculatively" is one lookup, not one per slot.
+	specOps map[types.OperationID]struct{}
+	stats   Stats
 	// pendingPoS is the state-hash snapshot of the last final slot's
 	// cycle: it can only be written with the next final slot (the hash it
 	// holds is the hash after the previous commit).
@@ -351,6 +354,7 @@ func (c *Core) Run(nowMS uint64) (bool, error) {
 				c.log.Debug("speculative history mismatch at final slot, discarded", "slot", next, "history", len(c.history))
 				c.mu.Lock()
 				c.history = nil
+				clear(c.specOps)
 				c.mu.Unlock()
 			}
 			var err error
@@ -387,6 +391,12 @@ func (c *Core) Run(nowMS uint64) (bool, error) {
 		}
 		c.mu.Lock()
 		c.history = append(c.history, out)
+		if c.specOps == nil {
+			c.specOps = make(map[types.OperationID]struct{})
+		}
+		for id := range out.Ops {
+			c.specOps[id] = struct{}{}
+		}
 		c.stats.ActiveCursor = out.Slot
 		c.stats.HistoryLength = len(c.history)
 		c.mu.Unlock()
@@ -417,6 +427,11 @@ func (c *Core) truncateHistory() {
 		if !sameBlock(out.Block, blockID(c.content(out.Slot))) {
 			c.log.Debug("blockclique changed, truncating speculative history", "slot", out.Slot, "dropped", len(c.history)-i)
 			c.mu.Lock()
+			for _, h := range c.history[i:] {
+				for id := range h.Ops {
+					delete(c.specOps, id)
+				}
+			}
 			clear(c.history[i:])
 			c.history = c.history[:i]
 			c.stats.ActiveCursor = c.activeCursor()
@@ -483,6 +498,9 @@ func (c *Core) finalize(out *SlotOutput, reused bool) error {
 	}
 	c.finalEvents.add(out.Events)
 	if reused {
+		for id := range c.history[0].Ops {
+			delete(c.specOps, id)
+		}
 		c.history[0] = nil
 		c.history = c.history[1:]
 		c.stats.FinalSlotsReused++

@@ -139,6 +139,9 @@ func (c *Core) OpExecStatus(ids []types.OperationID) []OpStatus {
 			out[i] = OpStatus{Speculative: &s, Final: &s}
 			continue
 		}
+		if _, ok := c.specOps[id]; !ok {
+			continue
+		}
 		for j := len(c.history) - 1; j >= 0; j-- {
 			if e, ok := c.history[j].Ops[id]; ok {
 				s := e.Success

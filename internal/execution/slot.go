@@ -20,6 +20,9 @@ type slotExec struct {
 	block *BlockToExecute
 	id    *types.BlockID
 	hist  []*SlotOutput
+	// specOps indexes the operations of hist when hist is the core's
+	// history (nil otherwise: read-only runs use a copy).
+	specOps map[types.OperationID]struct{}
 	// readOnly marks a read-only request's context: its events say so and
 	// nothing it changes is kept.
 	readOnly bool
@@ -107,6 +110,11 @@ func (c *Core) executeSlot(slot types.Slot, block *BlockToExecute, hist []*SlotO
 		hist:  hist,
 		led:   ledger.NewChanges(),
 		ops:   make(map[types.OperationID]ExecutedOp),
+	}
+	// executeSlot runs in the loop that alone changes the history, so
+	// reading it here needs no lock.
+	if len(hist) > 0 && len(hist) == len(c.history) && &hist[0] == &c.history[0] {
+		x.specOps = c.specOps
 	}
 	layers := make([]*ledger.Changes, 0, len(hist)+1)
 	posLayers := make([]pos.Layer, 0, len(hist))
@@ -500,9 +508,16 @@ func (x *slotExec) isOpExecuted(id types.OperationID) (bool, error) {
 	if _, ok := x.ops[id]; ok {
 		return true, nil
 	}
-	for i := len(x.hist) - 1; i >= 0; i-- {
-		if _, ok := x.hist[i].Ops[id]; ok {
+	if x.specOps != nil {
+		// x.hist is the core's history, whose index answers at once.
+		if _, ok := x.specOps[id]; ok {
 			return true, nil
+		}
+	} else {
+		for i := len(x.hist) - 1; i >= 0; i-- {
+			if _, ok := x.hist[i].Ops[id]; ok {
+				return true, nil
+			}
 		}
 	}
 	_, ok := x.c.finalOps.status[id]
