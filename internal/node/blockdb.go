@@ -129,9 +129,15 @@ func (b *blockDB) FinalAfter(s types.Slot) ([]types.BlockID, error) {
 // LatestFinalPerThread returns, for each thread, the final block with the
 // highest period stored.
 func (b *blockDB) LatestFinalPerThread(threads uint8) ([]types.BlockID, []bool, error) {
+	return b.latestFinalBelow(threads, []byte{finalPrefix + 1})
+}
+
+// latestFinalBelow returns, for each thread, the final block with the
+// highest slot whose index key is below upper.
+func (b *blockDB) latestFinalBelow(threads uint8, upper []byte) ([]types.BlockID, []bool, error) {
 	ids := make([]types.BlockID, threads)
 	found := make([]bool, threads)
-	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: []byte{finalPrefix + 1}})
+	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: upper})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -55,33 +55,7 @@ func (b *blockDB) rawBlock(id types.BlockID) ([]byte, bool, error) {
 // latestFinalAtOrBefore returns, for each thread, the final block with the
 // highest slot at or before s.
 func (b *blockDB) latestFinalAtOrBefore(threads uint8, s types.Slot) ([]types.BlockID, []bool, error) {
-	ids := make([]types.BlockID, threads)
-	found := make([]bool, threads)
-	upper := append(finalKey(s), 0xff)
-	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: upper})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer it.Close()
-	left := int(threads)
-	for it.Last(); it.Valid() && left > 0; it.Prev() {
-		k := it.Key()
-		if len(k) != 1+types.SlotKeySize {
-			continue
-		}
-		ks, err := types.SlotFromKey(k[1:])
-		if err != nil || ks.Thread >= threads || found[ks.Thread] {
-			continue
-		}
-		r := types.NewReader(it.Value(), "final index")
-		id := r.BlockID("block id")
-		if r.Done() != nil {
-			continue
-		}
-		ids[ks.Thread], found[ks.Thread] = id, true
-		left--
-	}
-	return ids, found, it.Error()
+	return b.latestFinalBelow(threads, append(finalKey(s), 0xff))
 }
 
 // finalBlocksFor returns what a bootstrap client needs to rebuild
