@@ -21,5 +21,11 @@ if [ ! -d "$scratch/node_modules/@massalabs/massa-web3" ]; then
   chmod -R u+w "$scratch"
   (cd "$scratch" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-CONFORMANCE_DIR="$scratch" go test -count=1 -timeout 20m -v -run TestWeb3Smoke ./test/conformance/ 2>&1 | tail -40
+# Compile from source with the official toolchain: the shared contracts
+# (the smoke test deploys the fresh main.wasm) and our own test contracts.
+(cd "$scratch" && npm run --silent build:contracts)
+own="$(pwd)/test/contracts/build"
+CONFORMANCE_DIR="$scratch" scripts/build-contracts.sh "$own"
+CONFORMANCE_DIR="$scratch" OWN_CONTRACTS_DIR="$own" \
+  go test -count=1 -timeout 20m -v -run 'TestWeb3Smoke|TestOwnContracts' ./test/conformance/ ./test/contracts/ 2>&1 | tail -60
 exit "${PIPESTATUS[0]}"
