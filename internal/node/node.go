@@ -508,6 +508,11 @@ func (p poolState) CandidateRollCount(a types.Address) uint64 {
 	return candidate
 }
 
+func (p poolState) IsFinalExecuted(id types.OperationID) bool {
+	st := p.e.OpExecStatus([]types.OperationID{id})
+	return len(st) == 1 && st[0].Final != nil
+}
+
 func (p poolState) IsExecuted(id types.OperationID) bool {
 	st := p.e.OpExecStatus([]types.OperationID{id})
 	return len(st) == 1 && (st[0].Speculative != nil || st[0].Final != nil)

@@ -17,6 +17,10 @@ type State interface {
 	// IsExecuted reports whether an operation was executed in a final or
 	// speculative slot.
 	IsExecuted(types.OperationID) bool
+	// IsFinalExecuted reports whether an operation was executed in a final
+	// slot. Only then does the pool forget it: one executed speculatively
+	// stays (unselected) in case its block goes stale.
+	IsFinalExecuted(types.OperationID) bool
 	// CandidateRollCount is the sender's roll count after every executed
 	// slot, final or speculative.
 	CandidateRollCount(types.Address) uint64
@@ -420,7 +424,9 @@ func (p *Operations) BlockOperations(slot types.Slot) []*types.SignedOperation {
 			continue
 		}
 		if p.state.IsExecuted(e.op.ID) {
-			p.remove(e)
+			if p.state.IsFinalExecuted(e.op.ID) {
+				p.remove(e)
+			}
 			continue
 		}
 		addr := e.op.CreatorAddr
@@ -455,7 +461,7 @@ func (p *Operations) Prune(finalPeriods []uint64) {
 			if e.removed {
 				continue
 			}
-			if e.op.Op.ExpirePeriod <= fp || p.state.IsExecuted(e.op.ID) {
+			if e.op.Op.ExpirePeriod <= fp || p.state.IsFinalExecuted(e.op.ID) {
 				p.remove(e)
 			}
 		}

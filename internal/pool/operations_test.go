@@ -13,10 +13,12 @@ type fakeState struct {
 	bal      map[types.Address]types.Amount
 	executed map[types.OperationID]bool
 	rolls    map[types.Address]uint64
+	spec     map[types.OperationID]bool // executed speculatively only
 }
 
 func (f *fakeState) CandidateBalance(a types.Address) types.Amount { return f.bal[a] }
-func (f *fakeState) IsExecuted(id types.OperationID) bool          { return f.executed[id] }
+func (f *fakeState) IsExecuted(id types.OperationID) bool          { return f.executed[id] || f.spec[id] }
+func (f *fakeState) IsFinalExecuted(id types.OperationID) bool     { return f.executed[id] }
 func (f *fakeState) CandidateRollCount(a types.Address) uint64     { return f.rolls[a] }
 
 func testConfig() Config {
@@ -162,5 +164,37 @@ func TestRollSellNeedsRolls(t *testing.T) {
 	p.Remove([]types.OperationID{first.ID})
 	if err := p.Add(sell(2, 8)); err != nil {
 		t.Fatalf("after the pending sell left the pool: %v", err)
+	}
+}
+
+// An operation executed only speculatively stays in the pool, unselected,
+// so that it is not lost if its block goes stale; once final it is dropped.
+func TestSpeculativelyExecutedKept(t *testing.T) {
+	k := newKey(t, 9)
+	addr := types.AddressOf(k.Public())
+	st := &fakeState{bal: map[types.Address]types.Amount{addr: types.MustAmount("10")}, executed: map[types.OperationID]bool{},
+		spec: map[types.OperationID]bool{}}
+	p := NewOperations(testConfig(), st)
+	op := transfer(k, "0.01", "1", 10)
+	if err := p.Add(op); err != nil {
+		t.Fatal(err)
+	}
+	slot := types.Slot{Period: 3, Thread: addr.Thread(testConfig().ThreadCount)}
+	st.spec[op.ID] = true
+	if got := p.BlockOperations(slot); len(got) != 0 {
+		t.Fatalf("a speculatively executed operation was selected again")
+	}
+	p.Prune([]uint64{0, 0, 0, 0})
+	if !p.Contains(op.ID) {
+		t.Fatal("a speculatively executed operation left the pool")
+	}
+	st.spec[op.ID] = false // its block went stale
+	if got := p.BlockOperations(slot); len(got) != 1 {
+		t.Fatalf("after its block went stale the operation is not offered again (%d)", len(got))
+	}
+	st.executed[op.ID] = true
+	p.Prune([]uint64{0, 0, 0, 0})
+	if p.Contains(op.ID) {
+		t.Fatal("a final-executed operation stayed in the pool")
 	}
 }
