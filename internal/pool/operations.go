@@ -128,11 +128,13 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	if p.cfg.MaxGasPerBlock > 0 && o.GasUsage() > p.cfg.MaxGasPerBlock {
 		return fmt.Errorf("%w: %d > %d", ErrTooMuchGas, o.GasUsage(), p.cfg.MaxGasPerBlock)
 	}
-	if _, ok := p.byID[op.ID]; ok {
-		return fmt.Errorf("%w: %s", ErrDuplicate, op.ID)
-	}
+	// Executed first: an operation executed speculatively stays pooled
+	// until final, and re-sending it must say it ran, not that it waits.
 	if p.state.IsExecuted(op.ID) {
 		return fmt.Errorf("%w: %s", ErrAlreadyExecuted, op.ID)
+	}
+	if _, ok := p.byID[op.ID]; ok {
+		return fmt.Errorf("%w: %s", ErrDuplicate, op.ID)
 	}
 	up := p.upper[op.CreatorAddr]
 	if up == nil {

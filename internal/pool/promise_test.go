@@ -86,11 +86,11 @@ func TestAdmissionFastPathAgrees(t *testing.T) {
 func referenceCheck(p *Operations, st *fakeState, op *types.SignedOperation) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if st.IsExecuted(op.ID) {
+		return ErrAlreadyExecuted
+	}
 	if _, ok := p.byID[op.ID]; ok {
 		return ErrDuplicate
-	}
-	if st.executed[op.ID] {
-		return ErrAlreadyExecuted
 	}
 	spend, sells := p.promised(op.CreatorAddr)
 	if op.Op.Type == types.OpRollSell {
