@@ -115,7 +115,8 @@ func ParseStat(b []byte) (time.Duration, error) {
 	var ticks uint64
 	for _, s := range f[11:13] {
 		v, err := strconv.ParseUint(string(s), 10, 64)
-		if err != nil || v > 1<<50 {
+		// 2^36 ticks (about 21 years of CPU at 100 Hz) keeps the sum in a Duration.
+		if err != nil || v > 1<<36 {
 			return 0, fmt.Errorf("stat: CPU ticks %q: %w", clipBytes(s), ErrProcFormat)
 		}
 		ticks += v
