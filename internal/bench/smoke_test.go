@@ -10,7 +10,7 @@ import (
 
 func TestMeasureVerify(t *testing.T) {
 	r := MeasureVerify(context.Background(), 30*time.Millisecond, 16)
-	if r.SinglePerSec <= 0 || r.BatchPerSec <= 0 || r.Cores < 1 || r.DistinctKeys != 16 {
+	if r.SinglePerSec <= 0 || r.BatchPerSec <= 0 || r.BatchCachedPerSec <= 0 || r.Cores < 1 || r.DistinctKeys != 16 {
 		t.Fatalf("%+v", r)
 	}
 }

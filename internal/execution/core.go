@@ -71,7 +71,11 @@ type Core struct {
 	// specOps indexes the operations of every history entry, so that
 	// "is this op executed speculatively" is one lookup, not one per slot.
 	specOps map[types.OperationID]struct{}
-	stats   Stats
+	// finalized collects the ids of finalized operations while
+	// trackFinalized is on (TrackFinalizedOps, TakeFinalizedOps).
+	finalized      []types.OperationID
+	trackFinalized bool
+	stats          Stats
 	// pendingPoS is the state-hash snapshot of the last final slot's
 	// cycle: it can only be written with the next final slot (the hash it
 	// holds is the hash after the previous commit).
@@ -485,6 +489,9 @@ func (c *Core) finalize(out *SlotOutput, reused bool) error {
 
 	for id, e := range out.Ops {
 		c.finalOps.add(id, e)
+		if c.trackFinalized {
+			c.finalized = append(c.finalized, id)
+		}
 	}
 	if prune {
 		c.finalOps.prune(cutoff)

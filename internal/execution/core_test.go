@@ -252,6 +252,7 @@ func TestSpeculativeExecutionAndReorg(t *testing.T) {
 	a, b, c := addrOf(ka), addrOf(testKey(2, -1)), addrOf(testKey(3, -1))
 	g := Genesis{Ledger: []GenesisEntry{{Address: a, Balance: mas("100")}}}
 	h := newHarness(t, cfg, g, []types.Address{a})
+	h.core.TrackFinalizedOps()
 	s10 := types.Slot{Period: 1}
 	opB := transferOp(ka, b, mas("1"), 0, 5)
 	opC := transferOp(ka, c, mas("2"), 0, 5)
@@ -273,6 +274,12 @@ func TestSpeculativeExecutionAndReorg(t *testing.T) {
 	st := h.core.OpExecStatus([]types.OperationID{opB.ID})
 	if st[0].Final != nil || st[0].Speculative == nil || !*st[0].Speculative {
 		t.Fatalf("status %+v", st[0])
+	}
+	if ex, fin := h.core.Executed(opB.ID); !ex || fin {
+		t.Fatalf("Executed(opB) = %v, %v; want speculative only", ex, fin)
+	}
+	if ids := h.core.TakeFinalizedOps(); len(ids) != 0 {
+		t.Fatalf("nothing is final yet, finalized %v", ids)
 	}
 	no := false
 	if evs := h.core.Events(EventFilter{IsFinal: &no}); len(evs) != 0 {
@@ -301,6 +308,18 @@ func TestSpeculativeExecutionAndReorg(t *testing.T) {
 		t.Fatalf("stats after finalization %+v", s)
 	}
 	h.mustBalance(c, mas("1.999"))
+	if ex, fin := h.core.Executed(opB.ID); ex || fin {
+		t.Fatalf("opB's block went stale, Executed = %v, %v", ex, fin)
+	}
+	if ex, fin := h.core.Executed(opC.ID); !ex || !fin {
+		t.Fatalf("Executed(opC) = %v, %v; want final", ex, fin)
+	}
+	if ids := h.core.TakeFinalizedOps(); len(ids) != 1 || ids[0] != opC.ID {
+		t.Fatalf("finalized %v, want [opC]", ids)
+	}
+	if ids := h.core.TakeFinalizedOps(); len(ids) != 0 {
+		t.Fatalf("taken twice: %v", ids)
+	}
 
 	// (1,1) becomes final with a block the history does not have: the
 	// whole history is dropped and re-executed.

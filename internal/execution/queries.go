@@ -153,6 +153,40 @@ func (c *Core) OpExecStatus(ids []types.OperationID) []OpStatus {
 	return out
 }
 
+// Executed reports whether the operation was executed in a final slot
+// (final) or in any executed slot, final or candidate (executed): two
+// lookups, where OpExecStatus walks the history for the outcome. The pool
+// asks this for every operation it holds.
+func (c *Core) Executed(id types.OperationID) (executed, final bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if _, ok := c.finalOps.status[id]; ok {
+		return true, true
+	}
+	_, ok := c.specOps[id]
+	return ok, false
+}
+
+// TrackFinalizedOps makes the core remember the ids of the operations of
+// every slot it finalizes from now on, until TakeFinalizedOps hands them
+// over. A caller that turns it on must take them regularly.
+func (c *Core) TrackFinalizedOps() {
+	c.mu.Lock()
+	c.trackFinalized = true
+	c.mu.Unlock()
+}
+
+// TakeFinalizedOps returns the ids of the operations finalized since the
+// previous call (in no particular order) and forgets them. The pool drops
+// them by id instead of asking about each operation it holds.
+func (c *Core) TakeFinalizedOps() []types.OperationID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := c.finalized
+	c.finalized = nil
+	return ids
+}
+
 // Events returns the events that pass f: final ones from the bounded
 // final store, candidate ones from the history, final first.
 func (c *Core) Events(f EventFilter) []Event {

@@ -399,6 +399,9 @@ func (n *Node) step(now uint64) error {
 			break
 		}
 	}
+	if ids := n.exec.TakeFinalizedOps(); len(ids) > 0 {
+		n.opPool.Remove(ids)
+	}
 	n.afterStakingExecution(now) // staking_monitor.go, compound.go
 	// desync.go: a node cut off from the network re-bootstraps.
 	if err := n.checkDesync(now); err != nil {

@@ -397,6 +397,9 @@ func (n *Node) start() error {
 		MaxGasPerBlock:  p.MaxGasPerBlock,
 		ValidityPeriods: p.OperationValidityPeriods,
 	}, poolState{n.exec})
+	// The pool forgets operations once executed in a final slot: execution
+	// hands their ids over after each run (step).
+	n.exec.TrackFinalizedOps()
 	maxEndo := int(n.cfg.Pool.MaxEndorsementsPoolSizePerThread) * int(p.ThreadCount)
 	if maxEndo <= 0 {
 		maxEndo = 25_000
@@ -509,13 +512,13 @@ func (p poolState) CandidateRollCount(a types.Address) uint64 {
 }
 
 func (p poolState) IsFinalExecuted(id types.OperationID) bool {
-	st := p.e.OpExecStatus([]types.OperationID{id})
-	return len(st) == 1 && st[0].Final != nil
+	_, final := p.e.Executed(id)
+	return final
 }
 
 func (p poolState) IsExecuted(id types.OperationID) bool {
-	st := p.e.OpExecStatus([]types.OperationID{id})
-	return len(st) == 1 && (st[0].Speculative != nil || st[0].Final != nil)
+	executed, _ := p.e.Executed(id)
+	return executed
 }
 
 // drawsAdapter gives consensus and the endorsement pool per-index endorsers.

@@ -448,8 +448,11 @@ func (p *Operations) BlockOperations(slot types.Slot) []*types.SignedOperation {
 	return out
 }
 
-// Prune drops operations that can no longer be included: expired with
-// respect to the final periods of their thread, or executed.
+// Prune drops operations that can no longer be included because they
+// expired with respect to the final periods of their thread. Operations
+// executed in a final slot are dropped by Remove, with the ids execution
+// reports: asking the state about every pooled operation at every final
+// period change cost most of the node's CPU under load.
 func (p *Operations) Prune(finalPeriods []uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -463,7 +466,7 @@ func (p *Operations) Prune(finalPeriods []uint64) {
 			if e.removed {
 				continue
 			}
-			if e.op.Op.ExpirePeriod <= fp || p.state.IsFinalExecuted(e.op.ID) {
+			if e.op.Op.ExpirePeriod <= fp {
 				p.remove(e)
 			}
 		}
@@ -471,7 +474,8 @@ func (p *Operations) Prune(finalPeriods []uint64) {
 	}
 }
 
-// Remove drops the given operations (for example once included in a final block).
+// Remove drops the given operations, for example those execution reports
+// as executed in a final slot. Unknown ids are ignored.
 func (p *Operations) Remove(ids []types.OperationID) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -77,8 +77,15 @@ func TestAddChecks(t *testing.T) {
 	}
 	st.executed[ok.ID] = true
 	p.Prune([]uint64{0, 0, 0, 0})
+	if !p.Contains(ok.ID) {
+		t.Fatal("Prune dropped an unexpired operation: final-executed ones leave through Remove")
+	}
+	p.Remove([]types.OperationID{ok.ID})
 	if p.Contains(ok.ID) {
-		t.Fatal("executed op not pruned")
+		t.Fatal("executed op not removed")
+	}
+	if err := p.Add(ok); !errors.Is(err, ErrAlreadyExecuted) {
+		t.Fatalf("a final-executed operation came back: %v", err)
 	}
 }
 
@@ -193,7 +200,7 @@ func TestSpeculativelyExecutedKept(t *testing.T) {
 		t.Fatalf("after its block went stale the operation is not offered again (%d)", len(got))
 	}
 	st.executed[op.ID] = true
-	p.Prune([]uint64{0, 0, 0, 0})
+	p.Remove([]types.OperationID{op.ID}) // what the node does with execution's finalized ids
 	if p.Contains(op.ID) {
 		t.Fatal("a final-executed operation stayed in the pool")
 	}
