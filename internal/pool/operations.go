@@ -59,6 +59,10 @@ type Operations struct {
 	// thread has removed entries or an unsorted tail.
 	sorted []int
 	dirty  []bool
+	// removedIn counts removed entries still in each thread's list; Prune
+	// compacts a list once they are half of it (BlockOperations compacts
+	// the thread it reads anyway).
+	removedIn []int
 	// bySender indexes pooled operations by sender, to count what they
 	// promise to spend (and the rolls they sell) on top of the candidate
 	// state. Operations already executed speculatively are skipped then:
@@ -79,15 +83,16 @@ type Operations struct {
 // NewOperations builds an empty operation pool.
 func NewOperations(cfg Config, state State) *Operations {
 	return &Operations{
-		cfg:      cfg,
-		state:    state,
-		byID:     make(map[types.OperationID]*entry),
-		threads:  make([][]*entry, cfg.ThreadCount),
-		sorted:   make([]int, cfg.ThreadCount),
-		dirty:    make([]bool, cfg.ThreadCount),
-		bySender: make(map[types.Address]map[types.OperationID]*entry),
-		upper:    make(map[types.Address]*promiseSums),
-		finalPer: make([]uint64, cfg.ThreadCount),
+		cfg:       cfg,
+		state:     state,
+		byID:      make(map[types.OperationID]*entry),
+		threads:   make([][]*entry, cfg.ThreadCount),
+		sorted:    make([]int, cfg.ThreadCount),
+		dirty:     make([]bool, cfg.ThreadCount),
+		removedIn: make([]int, cfg.ThreadCount),
+		bySender:  make(map[types.Address]map[types.OperationID]*entry),
+		upper:     make(map[types.Address]*promiseSums),
+		finalPer:  make([]uint64, cfg.ThreadCount),
 	}
 }
 
@@ -305,6 +310,7 @@ func (p *Operations) remove(e *entry) {
 	p.bytes -= e.op.SerializedLen
 	th := e.op.Thread(p.cfg.ThreadCount)
 	p.dirty[th] = true
+	p.removedIn[th]++
 }
 
 // rank orders entries by fee (desc), then id: a total order, since ids
@@ -362,6 +368,7 @@ func (p *Operations) sortThread(th int) {
 	p.threads[th] = out
 	p.sorted[th] = len(out)
 	p.dirty[th] = false
+	p.removedIn[th] = 0
 }
 
 // Contains reports whether id is pooled.
@@ -453,24 +460,26 @@ func (p *Operations) BlockOperations(slot types.Slot) []*types.SignedOperation {
 // executed in a final slot are dropped by Remove, with the ids execution
 // reports: asking the state about every pooled operation at every final
 // period change cost most of the node's CPU under load.
+//
+// Only threads whose final period moved are scanned, and a thread's list
+// is compacted only when removed entries make up half of it: Prune runs at
+// every final period change, on pools of a million operations under load.
 func (p *Operations) Prune(finalPeriods []uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	copy(p.finalPer, finalPeriods)
 	for th := range p.threads {
-		fp := uint64(0)
-		if th < len(finalPeriods) {
-			fp = finalPeriods[th]
-		}
-		for _, e := range p.threads[th] {
-			if e.removed {
-				continue
-			}
-			if e.op.Op.ExpirePeriod <= fp {
-				p.remove(e)
+		if th < len(finalPeriods) && finalPeriods[th] != p.finalPer[th] {
+			fp := finalPeriods[th]
+			p.finalPer[th] = fp
+			for _, e := range p.threads[th] {
+				if !e.removed && e.op.Op.ExpirePeriod <= fp {
+					p.remove(e)
+				}
 			}
 		}
-		p.sortThread(th)
+		if 2*p.removedIn[th] > len(p.threads[th]) {
+			p.sortThread(th)
+		}
 	}
 }
 
