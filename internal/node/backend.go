@@ -269,21 +269,30 @@ func (b publicBackend) Operations(ctx context.Context, ids []types.OperationID) 
 	for i, id := range ids {
 		op, inPool := n.opPool.Get(id)
 		n.mu.RLock()
-		inBlocks := append([]types.BlockID(nil), n.opBlocks[id]...)
+		inBlocks := n.opBlocks.blocks(id)
 		if op == nil {
-			for _, bid := range inBlocks {
-				for _, o := range n.blocks[bid].ops {
-					if o.ID == id {
-						op = o
-						break
-					}
-				}
-				if op != nil {
-					break
-				}
-			}
+			op = n.opBlocks.op(id)
 		}
 		n.mu.RUnlock()
+		if len(inBlocks) == 0 {
+			// Not in a block held with its operations: a final block
+			// whose operations were released, or one older than what
+			// the node holds, has it in the block database.
+			var bid types.BlockID
+			var found bool
+			var err error
+			if op == nil {
+				op, bid, found, err = n.blockDB.Operation(id)
+			} else {
+				bid, found, err = n.blockDB.OperationBlock(id)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("operation %s: %w", id, err)
+			}
+			if found {
+				inBlocks = []types.BlockID{bid}
+			}
+		}
 		if op == nil {
 			continue
 		}

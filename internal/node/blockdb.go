@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/gomassa/gomassa/internal/config"
 	"github.com/gomassa/gomassa/internal/crypto"
@@ -30,13 +31,24 @@ const (
 	blockPrefix = 'b' // 'b' || block id -> block || op count || ops
 	finalPrefix = 'f' // 'f' || slot key -> block id
 	metaPrefix  = 'm' // 'm' || name -> value
+	opPrefix    = 'o' // 'o' || operation id -> block id || uvarint byte offset of the operation in the block's value
 )
+
+// errOpIndex: an operation index entry is malformed or does not point at
+// its operation (a corrupt block database).
+var errOpIndex = errors.New("corrupt operation index")
 
 // chainKey holds the identity of the chain the storage was made for.
 var chainKey = []byte{metaPrefix, 'c'}
 
 func openBlockDB(dir string, codec types.CodecParams, chainID uint64) (*blockDB, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
+	opts := &pebble.Options{Logger: quietPebble{}}
+	// Looking an operation up by id mostly misses (peers and clients ask
+	// for operations the node never saw in a final block): Bloom filters
+	// answer those from memory instead of searching every level. Tables
+	// written before have none and are read as before.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the block database %s: %w", dir, err)
 	}
@@ -56,27 +68,85 @@ func finalKey(s types.Slot) []byte {
 	return append([]byte{finalPrefix}, k[:]...)
 }
 
-// SaveFinal stores a final block and indexes it by slot, synchronously.
+// SaveFinal stores a final block and indexes it by slot and its
+// operations by id, synchronously.
 func (b *blockDB) SaveFinal(sb *storedBlock) error {
-	val := sb.block.AppendBinary(nil)
-	val = binary.AppendUvarint(val, uint64(len(sb.ops)))
-	for _, op := range sb.ops {
-		val = op.AppendBinary(val)
-	}
 	batch := b.db.NewBatch()
 	defer batch.Close()
+	if err := addFinal(batch, sb); err != nil {
+		return err
+	}
+	return batch.Commit(pebble.Sync)
+}
+
+// addFinal adds to batch a final block, its slot index entry and the index
+// entries of its operations.
+func addFinal(batch *pebble.Batch, sb *storedBlock) error {
 	id := sb.block.ID()
+	if sb.stripped() {
+		// Its operations were released after it was saved: saving it
+		// again would store it without them.
+		return fmt.Errorf("block %s is held without its operations: not saving it", id)
+	}
+	val, offsets := encodeStoredBlock(sb)
 	if err := batch.Set(blockKey(id), val, nil); err != nil {
 		return err
 	}
 	if err := batch.Set(finalKey(sb.block.Slot()), id.Bytes(), nil); err != nil {
 		return err
 	}
-	return batch.Commit(pebble.Sync)
+	k := make([]byte, 1+types.IDSize)
+	v := make([]byte, 0, types.IDSize+binary.MaxVarintLen64)
+	for i, op := range sb.ops {
+		k = opKey(k[:0], op.ID)
+		v = types.AppendUvarint(id.AppendBinary(v[:0]), uint64(offsets[i]))
+		// Set copies key and value into the batch.
+		if err := batch.Set(k, v, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeStoredBlock gives the stored form of a block (block || operation
+// count || operations) and the byte offset of each operation in it.
+func encodeStoredBlock(sb *storedBlock) ([]byte, []int) {
+	size := sb.block.SerializedSize() + binary.MaxVarintLen64
+	for _, op := range sb.ops {
+		size += op.SerializedLen
+	}
+	val := sb.block.AppendBinary(make([]byte, 0, size))
+	val = types.AppendUvarint(val, uint64(len(sb.ops)))
+	offsets := make([]int, len(sb.ops))
+	for i, op := range sb.ops {
+		offsets[i] = len(val)
+		val = op.AppendBinary(val)
+	}
+	return val, offsets
+}
+
+func opKey(dst []byte, id types.OperationID) []byte {
+	dst = append(dst, opPrefix)
+	return append(dst, id[:]...)
 }
 
 // Get loads a stored block with its operations.
 func (b *blockDB) Get(id types.BlockID) (*storedBlock, bool, error) {
+	return b.get(id, true)
+}
+
+// GetHeader loads a stored block without decoding its operations (the
+// returned storedBlock has none): for callers that need the header or the
+// operation ids alone, of blocks that may carry thousands of operations.
+func (b *blockDB) GetHeader(id types.BlockID) (*types.Block, bool, error) {
+	sb, ok, err := b.get(id, false)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	return sb.block, true, nil
+}
+
+func (b *blockDB) get(id types.BlockID, withOps bool) (*storedBlock, bool, error) {
 	v, closer, err := b.db.Get(blockKey(id))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -85,24 +155,106 @@ func (b *blockDB) Get(id types.BlockID) (*storedBlock, bool, error) {
 		return nil, false, err
 	}
 	defer closer.Close()
-	r := types.NewReader(v, "stored block")
-	blk := r.Block("block", b.codec)
-	count := r.U64Max("operation count", uint64(b.codec.MaxOperationsPerBlock))
-	if r.Err() != nil {
-		return nil, false, r.Err()
-	}
-	sb := &storedBlock{block: blk}
-	for i := uint64(0); i < count; i++ {
-		op := r.SignedOperation(b.chainID)
-		if r.Err() != nil {
-			return nil, false, r.Err()
+	if withOps {
+		sb, err := decodeStoredBlock(v, b.codec, b.chainID)
+		if err != nil {
+			return nil, false, err
 		}
-		sb.ops = append(sb.ops, op)
+		return sb, true, nil
 	}
-	if err := r.Done(); err != nil {
+	blk, err := decodeStoredHeader(v, b.codec)
+	if err != nil {
 		return nil, false, err
 	}
-	return sb, true, nil
+	return &storedBlock{block: blk}, true, nil
+}
+
+// decodeStoredHeader parses the block at the start of a stored block
+// value, leaving the operations that follow undecoded.
+func decodeStoredHeader(v []byte, codec types.CodecParams) (*types.Block, error) {
+	r := types.NewReader(v, "stored block")
+	blk := r.Block("block", codec)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return blk, nil
+}
+
+// Operation loads an operation of a final block by id through the
+// operation index, decoding that operation alone, and names the block
+// holding it. Operations of blocks saved before the index existed are not
+// found.
+func (b *blockDB) Operation(id types.OperationID) (*types.SignedOperation, types.BlockID, bool, error) {
+	bid, off, ok, err := b.operationPlace(id)
+	if err != nil || !ok {
+		return nil, types.BlockID{}, false, err
+	}
+	v, closer, err := b.db.Get(blockKey(bid))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, types.BlockID{}, false, fmt.Errorf("%w: operation %s indexed in block %s, which is not stored", errOpIndex, id, bid)
+	}
+	if err != nil {
+		return nil, types.BlockID{}, false, err
+	}
+	defer closer.Close()
+	op, err := decodeOperationAt(v, off, id, b.chainID)
+	if err != nil {
+		return nil, types.BlockID{}, false, fmt.Errorf("block %s: %w", bid, err)
+	}
+	return op, bid, true, nil
+}
+
+// OperationBlock names the final block holding an operation, from the
+// operation index alone.
+func (b *blockDB) OperationBlock(id types.OperationID) (types.BlockID, bool, error) {
+	bid, _, ok, err := b.operationPlace(id)
+	return bid, ok, err
+}
+
+func (b *blockDB) operationPlace(id types.OperationID) (types.BlockID, uint64, bool, error) {
+	v, closer, err := b.db.Get(opKey(make([]byte, 0, 1+types.IDSize), id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return types.BlockID{}, 0, false, nil
+	}
+	if err != nil {
+		return types.BlockID{}, 0, false, err
+	}
+	defer closer.Close()
+	bid, off, err := decodeOpIndexValue(v)
+	if err != nil {
+		return types.BlockID{}, 0, false, fmt.Errorf("operation %s: %w", id, err)
+	}
+	return bid, off, true, nil
+}
+
+// decodeOpIndexValue parses an operation index value: block id || uvarint
+// offset.
+func decodeOpIndexValue(v []byte) (types.BlockID, uint64, error) {
+	r := types.NewReader(v, "operation index")
+	bid := r.BlockID("block id")
+	off := r.U64("offset")
+	if err := r.Done(); err != nil {
+		return types.BlockID{}, 0, fmt.Errorf("%w: %w", errOpIndex, err)
+	}
+	return bid, off, nil
+}
+
+// decodeOperationAt decodes the operation starting at byte off of a stored
+// block value and checks it is operation id: an index entry pointing
+// anywhere else is corrupt.
+func decodeOperationAt(v []byte, off uint64, id types.OperationID, chainID uint64) (*types.SignedOperation, error) {
+	if off >= uint64(len(v)) {
+		return nil, fmt.Errorf("%w: operation %s at offset %d of a %d-byte block", errOpIndex, id, off, len(v))
+	}
+	r := types.NewReader(v[off:], "indexed operation")
+	op := r.SignedOperation(chainID)
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errOpIndex, err)
+	}
+	if op.ID != id {
+		return nil, fmt.Errorf("%w: offset %d holds operation %s, not %s", errOpIndex, off, op.ID, id)
+	}
+	return op, nil
 }
 
 // FinalAfter lists the final blocks with slots strictly after s, in slot order.

@@ -81,8 +81,8 @@ func (b *blockDB) finalBlocksFor(threads uint8, s types.Slot, keep uint64) ([][]
 		if !lfound[t] {
 			continue
 		}
-		if sb, ok, err := b.Get(latest[t]); err == nil && ok {
-			p := sb.block.Slot().Period
+		if blk, ok, err := b.GetHeader(latest[t]); err == nil && ok {
+			p := blk.Slot().Period
 			if !any || p < minRoot {
 				minRoot, any = p, true
 			}
@@ -129,30 +129,21 @@ func (b *blockDB) finalBlocksFor(threads uint8, s types.Slot, keep uint64) ([][]
 	return out, nil
 }
 
-// saveFinalBatch stores final blocks and their slot index in one fsynced
-// batch.
+// saveFinalBatch stores final blocks, their slot index and their
+// operation index in one fsynced batch.
 func (b *blockDB) saveFinalBatch(sbs []*storedBlock) error {
 	batch := b.db.NewBatch()
 	defer batch.Close()
 	for _, sb := range sbs {
-		val := sb.block.AppendBinary(nil)
-		val = types.AppendUvarint(val, uint64(len(sb.ops)))
-		for _, op := range sb.ops {
-			val = op.AppendBinary(val)
-		}
-		id := sb.block.ID()
-		if err := batch.Set(blockKey(id), val, nil); err != nil {
-			return err
-		}
-		if err := batch.Set(finalKey(sb.block.Slot()), id.Bytes(), nil); err != nil {
+		if err := addFinal(batch, sb); err != nil {
 			return err
 		}
 	}
 	return batch.Commit(pebble.Sync)
 }
 
-// wipeBlocks deletes every block and the final index, keeping the chain
-// identity.
+// wipeBlocks deletes every block, the final index and the operation
+// index, keeping the chain identity.
 func (b *blockDB) wipeBlocks() error {
 	batch := b.db.NewBatch()
 	defer batch.Close()
@@ -160,6 +151,9 @@ func (b *blockDB) wipeBlocks() error {
 		return err
 	}
 	if err := batch.DeleteRange([]byte{finalPrefix}, []byte{finalPrefix + 1}, nil); err != nil {
+		return err
+	}
+	if err := batch.DeleteRange([]byte{opPrefix}, []byte{opPrefix + 1}, nil); err != nil {
 		return err
 	}
 	return batch.Commit(pebble.Sync)

@@ -53,7 +53,7 @@ func (n *Node) startConsensus() error {
 	p := n.consensusParams()
 	n.blocks = make(map[types.BlockID]*storedBlock)
 	n.sources = make(map[types.BlockID]protocol.PeerID)
-	n.opBlocks = make(map[types.OperationID][]types.BlockID)
+	n.opBlocks = make(opIndex)
 	n.endoIndex = make(map[types.EndorsementID]types.BlockID)
 	n.produced = make(map[types.Slot]bool)
 
@@ -118,17 +118,29 @@ func (n *Node) startConsensus() error {
 	if err != nil {
 		return err
 	}
+	// Blocks older than ForceKeepFinalPeriods are held as headers only,
+	// as if consensus had already released their operations (it will, at
+	// its next prune): reading up to keep periods of operations back into
+	// memory would undo the bound a restart under load relies on.
 	for _, id := range recent {
 		sb, ok := n.blocks[id]
 		if !ok {
-			var err error
-			if sb, ok, err = n.blockDB.Get(id); err != nil || !ok {
+			blk, found, err := n.blockDB.GetHeader(id)
+			if err != nil || !found {
 				return fmt.Errorf("block database: final block %s unreadable (%v)", id, err)
 			}
+			sb = &storedBlock{block: blk}
 		}
 		s := sb.block.Slot()
 		root := headers[s.Thread].Slot.Period
 		if s.Period < root && s.Period+keep >= root {
+			if sb.stripped() && s.Period+p.ForceKeepFinalPeriods >= root {
+				full, found, err := n.blockDB.Get(id)
+				if err != nil || !found {
+					return fmt.Errorf("block database: final block %s unreadable (%v)", id, err)
+				}
+				sb = full
+			}
 			n.storeBlock(sb)
 			older = append(older, consensusHeader(sb.block))
 		}
@@ -149,7 +161,11 @@ func (n *Node) startConsensus() error {
 			return fmt.Errorf("block database: final block %s unreadable (%v)", id, err)
 		}
 		n.storeBlock(sb)
-		finals = append(finals, n.toExecute(sb, n.creatorOf(sb.block.Header.Header.SameThreadParent())))
+		bte, err := n.toExecute(sb, n.creatorOf(sb.block.Header.Header.SameThreadParent()))
+		if err != nil {
+			return err
+		}
+		finals = append(finals, bte)
 	}
 	n.exec.UpdateBlockclique(finals, nil, n.latestFinalSlots())
 	n.log.Info("consensus restarted from the final blocks on disk", "final_slot", fs, "replayed_final_blocks", len(finals))
@@ -162,8 +178,8 @@ func (n *Node) creatorOf(id types.BlockID) types.Address {
 	if sb, ok := n.blocks[id]; ok {
 		return sb.block.Creator()
 	}
-	if sb, ok, _ := n.blockDB.Get(id); ok {
-		return sb.block.Creator()
+	if blk, ok, _ := n.blockDB.GetHeader(id); ok {
+		return blk.Creator()
 	}
 	return types.Address{}
 }
@@ -174,8 +190,8 @@ func (n *Node) storeBlock(sb *storedBlock) {
 		return
 	}
 	n.blocks[id] = sb
-	for _, op := range sb.ops {
-		n.opBlocks[op.ID] = append(n.opBlocks[op.ID], id)
+	for i, op := range sb.ops {
+		n.opBlocks.add(op.ID, sb, i)
 	}
 	for _, e := range sb.block.Header.Header.Endorsements {
 		n.endoIndex[e.ID] = id
@@ -190,36 +206,34 @@ func (n *Node) dropBlock(id types.BlockID) {
 	}
 	delete(n.blocks, id)
 	for _, op := range sb.ops {
-		list := n.opBlocks[op.ID]
-		for i, b := range list {
-			if b == id {
-				list = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
-		if len(list) == 0 {
-			delete(n.opBlocks, op.ID)
-		} else {
-			n.opBlocks[op.ID] = list
-		}
+		n.opBlocks.remove(op.ID, sb)
 	}
 	for _, e := range sb.block.Header.Header.Endorsements {
 		delete(n.endoIndex, e.ID)
 	}
 }
 
-func (n *Node) toExecute(sb *storedBlock, endorsedCreator types.Address) *execution.BlockToExecute {
+// toExecute builds what execution needs of a block. Blocks reach
+// execution before their operations can be released (when final, or while
+// in the blockclique, never final), so a stripped block is not expected
+// here; if one comes, its operations are read back from the block database
+// rather than executing it empty.
+func (n *Node) toExecute(sb *storedBlock, endorsedCreator types.Address) (*execution.BlockToExecute, error) {
+	ops, err := n.blockOps(sb)
+	if err != nil {
+		return nil, err
+	}
 	b := &execution.BlockToExecute{
 		ID:                   sb.block.ID(),
 		Slot:                 sb.block.Slot(),
 		Creator:              sb.block.Creator(),
 		EndorsedBlockCreator: endorsedCreator,
-		Operations:           sb.ops,
+		Operations:           ops,
 	}
 	for _, e := range sb.block.Header.Header.Endorsements {
 		b.EndorsementCreators = append(b.EndorsementCreators, e.CreatorAddr)
 	}
-	return b
+	return b, nil
 }
 
 func (n *Node) latestFinalSlots() []types.Slot {
@@ -255,7 +269,11 @@ func (n *Node) handle(out consensus.Output) error {
 			// Consensus knows genesis and restart roots by id only.
 			endorsed = n.creatorOf(sb.block.Header.Header.SameThreadParent())
 		}
-		finals = append(finals, n.toExecute(sb, endorsed))
+		bte, err := n.toExecute(sb, endorsed)
+		if err != nil {
+			return fmt.Errorf("final block %s: %w", f.ID, err)
+		}
+		finals = append(finals, bte)
 	}
 	if len(finals) > 0 || out.BlockcliqueChanged {
 		var clique []*execution.BlockToExecute
@@ -269,13 +287,23 @@ func (n *Node) handle(out consensus.Output) error {
 			if !info.HasSameThreadParentCreator || endorsed.IsZero() {
 				endorsed = n.creatorOf(sb.block.Header.Header.SameThreadParent())
 			}
-			clique = append(clique, n.toExecute(sb, endorsed))
+			bte, err := n.toExecute(sb, endorsed)
+			if err != nil {
+				return fmt.Errorf("blockclique block %s: %w", id, err)
+			}
+			clique = append(clique, bte)
 		}
 		n.exec.UpdateBlockclique(finals, clique, n.latestFinalSlots())
 	}
 	if out.FinalPeriodsChanged {
 		n.opPool.Prune(out.FinalPeriods)
 		n.endoPool.Prune(out.FinalPeriods)
+	}
+	// Old final blocks stay as headers; their operations are on disk
+	// (SaveFinal ran when they became final, in an earlier output: Prune,
+	// which releases, finalizes nothing).
+	for _, id := range out.OpsReleasable {
+		n.releaseOps(id)
 	}
 	for _, id := range out.Pruned {
 		n.dropBlock(id)
@@ -354,7 +382,10 @@ func (n *Node) step(now uint64) error {
 	if !ok {
 		return nil
 	}
+	var tm stepTimer
+	tm.start()
 	n.mu.Lock()
+	tm.mark(phaseLock)
 	err := func() error {
 		if err := n.drainIncoming(cur); err != nil {
 			return err
@@ -362,6 +393,7 @@ func (n *Node) step(now uint64) error {
 		if err := n.handle(n.graph.Tick(cur)); err != nil {
 			return err
 		}
+		tm.mark(phaseConsensus)
 		newSlot := !n.haveLastSlot || n.lastSlot.Less(cur)
 		if newSlot {
 			n.lastSlot, n.haveLastSlot = cur, true
@@ -374,6 +406,7 @@ func (n *Node) step(now uint64) error {
 			}
 			n.watchStakingSlot(cur, now) // staking_monitor.go
 		}
+		tm.mark(phaseProduce)
 		if newSlot && cur.Index(n.params.ThreadCount)%pruneEvery == 0 {
 			if err := n.handle(n.graph.Prune()); err != nil {
 				return err
@@ -384,6 +417,7 @@ func (n *Node) step(now uint64) error {
 				}
 			}
 		}
+		tm.mark(phaseConsensus)
 		return nil
 	}()
 	n.mu.Unlock()
@@ -399,9 +433,12 @@ func (n *Node) step(now uint64) error {
 			break
 		}
 	}
+	tm.mark(phaseExecution)
 	if ids := n.exec.TakeFinalizedOps(); len(ids) > 0 {
 		n.opPool.Remove(ids)
 	}
+	tm.mark(phasePool)
+	n.observeStep(cur, &tm)
 	n.afterStakingExecution(now) // staking_monitor.go, compound.go
 	// desync.go: a node cut off from the network re-bootstraps.
 	if err := n.checkDesync(now); err != nil {

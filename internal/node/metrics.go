@@ -1,6 +1,7 @@
 package node
 
 import (
+	"runtime"
 	"strconv"
 
 	"context"
@@ -37,6 +38,7 @@ type nodeMetrics struct {
 	cliques       prometheus.Gauge
 	propagation   prometheus.Summary
 	peers         prometheus.Gauge
+	stepSeconds   *prometheus.HistogramVec
 }
 
 func newNodeMetrics() *nodeMetrics {
@@ -58,13 +60,22 @@ func newNodeMetrics() *nodeMetrics {
 			MaxAge:     10 * time.Minute,
 		}),
 		peers: prometheus.NewGauge(prometheus.GaugeOpts{Name: "massa_peers", Help: "Connected peers."}),
+		stepSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "massa_main_loop_step_seconds",
+			Help:    "Time of one main loop step, by phase (lock, consensus, produce, execution, pool).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}, []string{"phase"}),
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.finalPeriod, m.opPool, m.opPoolBytes, m.endoPool, m.blocksHeld, m.produced, m.execHistory, m.finalOpsTotal, m.cliques, m.propagation, m.peers)
+		m.finalPeriod, m.opPool, m.opPoolBytes, m.endoPool, m.blocksHeld, m.produced, m.execHistory, m.finalOpsTotal, m.cliques, m.propagation, m.peers, m.stepSeconds)
 	return m
 }
 
 func startMetrics(bind string, reg *prometheus.Registry) (*metricsServer, error) {
+	// Sample lock contention (1 event in 100), so /debug/pprof/mutex shows
+	// what holds up the main loop and the API under load; the cost of
+	// this rate is negligible.
+	runtime.SetMutexProfileFraction(100)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -90,7 +90,7 @@ type Node struct {
 	graph     *consensus.Graph
 	sources   map[types.BlockID]protocol.PeerID // who sent a block, to ban senders of invalid ones
 	blocks    map[types.BlockID]*storedBlock
-	opBlocks  map[types.OperationID][]types.BlockID
+	opBlocks  opIndex // operations of held blocks, by id (opindex.go)
 	endoIndex map[types.EndorsementID]types.BlockID
 	produced  map[types.Slot]bool
 

@@ -168,28 +168,42 @@ func (h netHandler) HaveOperation(id types.OperationID) (*types.SignedOperation,
 		return op, true
 	}
 	h.n.mu.RLock()
-	defer h.n.mu.RUnlock()
-	for _, bid := range h.n.opBlocks[id] {
-		if sb, ok := h.n.blocks[bid]; ok {
-			for _, op := range sb.ops {
-				if op.ID == id {
-					return op, true
-				}
-			}
-		}
+	op := h.n.opBlocks.op(id)
+	h.n.mu.RUnlock()
+	if op != nil {
+		return op, true
+	}
+	// An operation of a final block whose operations were released (or
+	// of an older final block) is read back from the block database.
+	if op, _, ok, err := h.n.blockDB.Operation(id); err == nil && ok {
+		return op, true
 	}
 	return nil, false
 }
 
 func (h netHandler) GetBlock(id types.BlockID) (*types.Block, []*types.SignedOperation, bool) {
 	h.n.mu.RLock()
+	var blk *types.Block
+	var ops []*types.SignedOperation
 	sb, ok := h.n.blocks[id]
-	h.n.mu.RUnlock()
+	stripped := ok && sb.stripped()
 	if ok {
-		return sb.block, sb.ops, true
+		// releaseOps clears sb.ops under the write lock: read it here.
+		blk, ops = sb.block, sb.ops
 	}
-	if sb, ok, err := h.n.blockDB.Get(id); err == nil && ok {
-		return sb.block, sb.ops, true
+	h.n.mu.RUnlock()
+	if ok && !stripped {
+		return blk, ops, true
+	}
+	// A block absent from memory, or held as a header only, is read back
+	// with its operations from the block database.
+	if full, found, err := h.n.blockDB.Get(id); err == nil && found {
+		return full.block, full.ops, true
+	}
+	if ok {
+		// The header alone: the protocol then asks HaveOperation for
+		// each operation.
+		return blk, nil, true
 	}
 	return nil, nil, false
 }
