@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/oasisprotocol/curve25519-voi/curve"
 )
@@ -204,6 +205,18 @@ func parsePrefixed(s string, prefix byte, what string) ([]byte, error) {
 // ParsePublicKey parses "P…". Trailing bytes inside the checksummed payload
 // are rejected in text form.
 func ParsePublicKey(s string) (PublicKey, error) {
+	if k, ok := parsedKeys.get(s); ok {
+		return k, nil
+	}
+	k, err := parsePublicKey(s)
+	if err == nil && len(s) <= 64 {
+		// Cloned: s may be a slice of a whole request body.
+		parsedKeys.put(strings.Clone(s), k)
+	}
+	return k, err
+}
+
+func parsePublicKey(s string) (PublicKey, error) {
 	b, err := parsePrefixed(s, 'P', "public key")
 	if err != nil {
 		return PublicKey{}, err

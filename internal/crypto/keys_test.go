@@ -329,3 +329,27 @@ func TestHashHelpers(t *testing.T) {
 	require.NoError(t, back.UnmarshalText([]byte(h.String())))
 	require.Equal(t, h, back)
 }
+
+func TestParsePublicKeyCache(t *testing.T) {
+	for i := range 3 {
+		var seed [SeedSize]byte
+		seed[0] = byte(i + 1)
+		k := SecretKeyFromSeed(seed)
+		text := k.Public().String()
+		first, err := ParsePublicKey(text)
+		if err != nil || first != k.Public() {
+			t.Fatalf("parse %s: %v", text, err)
+		}
+		again, err := ParsePublicKey(text) // from the cache
+		if err != nil || again != first {
+			t.Fatalf("cached parse %s: %v", text, err)
+		}
+		// A corrupted copy must still be refused after the valid one is cached.
+		bad := text[:len(text)-1] + string("23456789"[i])
+		if bad != text {
+			if _, err := ParsePublicKey(bad); err == nil {
+				t.Fatalf("corrupted key %s accepted", bad)
+			}
+		}
+	}
+}
