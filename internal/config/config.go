@@ -186,6 +186,14 @@ type ConsensusConfig struct {
 	MaxFutureProcessingBlocks uint64 `toml:"max_future_processing_blocks"`
 	MaxDependencyBlocks       uint64 `toml:"max_dependency_blocks"`
 	MaxDiscardedBlocks        uint64 `toml:"max_discarded_blocks"`
+	// ForceKeepFinalPeriods: final blocks older than this many periods
+	// (behind their thread's latest final period) keep only their header
+	// in memory; their operations are read from the block database when
+	// asked for. Massa's default is 5; ours is 1, since every final block
+	// is on disk with an index of its operations, and each period kept
+	// costs t0 x the operation rate in memory (160,000 operations at
+	// 10,000/s). At most 32 (force_keep_final_periods_without_ops).
+	ForceKeepFinalPeriods uint64 `toml:"force_keep_final_periods"`
 	// DesyncThreshold: a node that has seen no block from the network
 	// become final for this long re-bootstraps (half of it first makes it
 	// ask its peers again). 0 means Massa's two cycles (t0 x
@@ -290,6 +298,7 @@ func Default() Config {
 			MaxFutureProcessingBlocks: 400,
 			MaxDependencyBlocks:       2_048,
 			MaxDiscardedBlocks:        100,
+			ForceKeepFinalPeriods:     1,
 		},
 		Factory:  FactoryConfig{StakingWalletPath: "config/staking_wallets"},
 		Selector: SelectorConfig{InitialRollsPath: "config/initial_rolls.json"},

@@ -98,6 +98,7 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"consensus.max_future_processing_blocks", c.Consensus.MaxFutureProcessingBlocks, uint64(400)},
 		{"consensus.max_dependency_blocks", c.Consensus.MaxDependencyBlocks, uint64(2048)},
 		{"consensus.max_discarded_blocks", c.Consensus.MaxDiscardedBlocks, uint64(100)},
+		{"consensus.force_keep_final_periods", c.Consensus.ForceKeepFinalPeriods, uint64(1)},
 		{"factory.staking_wallet_path", c.Factory.StakingWalletPath, "config/staking_wallets"},
 		{"factory.stop_production_when_zero_connections", c.Factory.StopProductionWhenZeroConnections, false},
 		{"ledger.disk_ledger_path", c.Ledger.DiskLedgerPath, "storage/ledger"},

@@ -127,6 +127,8 @@ func (c *Config) Validate() error {
 	v.positive("[consensus] max_future_processing_blocks", c.Consensus.MaxFutureProcessingBlocks)
 	v.positive("[consensus] max_dependency_blocks", c.Consensus.MaxDependencyBlocks)
 	v.positive("[consensus] max_discarded_blocks", c.Consensus.MaxDiscardedBlocks)
+	v.check(c.Consensus.ForceKeepFinalPeriods <= 32, "[consensus] force_keep_final_periods", c.Consensus.ForceKeepFinalPeriods,
+		"must be at most 32 (final blocks are kept 32 periods in all)")
 	v.nonEmpty("[factory] staking_wallet_path", c.Factory.StakingWalletPath)
 	v.nonEmpty("[ledger] disk_ledger_path", c.Ledger.DiskLedgerPath)
 	v.staking(c)

@@ -34,6 +34,7 @@ func (n *Node) consensusParams() consensus.Params {
 	if v := n.cfg.Consensus.MaxDiscardedBlocks; v > 0 {
 		p.MaxDiscardedBlocks = int(v)
 	}
+	p.ForceKeepFinalPeriods = min(n.cfg.Consensus.ForceKeepFinalPeriods, p.ForceKeepFinalPeriodsWithoutOps)
 	return p
 }
 
