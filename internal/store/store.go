@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/gomassa/gomassa/internal/crypto"
@@ -99,6 +100,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		Logger:             pebbleLogger{log: log},
 		FormatMajorVersion: pebble.FormatNewest,
 	}
+	// Every final slot's commit reads the old value of each key it writes
+	// (for the state hash), and most of those keys are new (executed
+	// operation ids): Bloom filters answer those misses from memory
+	// instead of searching each level. L1+ inherit L0's policy.
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	if opts.InMemory {
 		po.FS = vfs.NewMem()
 		dir = ""
