@@ -108,10 +108,20 @@ func (p Params) Decode(i int, name string, v any) (bool, error) {
 		}
 		return false, Errorf(CodeInvalidParams, "Invalid params: %s%s: %s", name, path, describeJSONError(inner))
 	}
-	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Slice && p.limits.MaxArguments > 0 && rv.Len() > p.limits.MaxArguments {
-		return false, BadRequest("too many arguments: %s has %d items, the limit is %d ([api] max_arguments)", name, rv.Len(), p.limits.MaxArguments)
+	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Slice {
+		if err := p.checkCount(name, rv.Len()); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
+}
+
+// checkCount refuses a list argument of more than [api] max_arguments items.
+func (p Params) checkCount(name string, n int) error {
+	if p.limits.MaxArguments > 0 && n > p.limits.MaxArguments {
+		return BadRequest("too many arguments: %s has %d items, the limit is %d ([api] max_arguments)", name, n, p.limits.MaxArguments)
+	}
+	return nil
 }
 
 // Require is Decode for a mandatory argument.
@@ -265,6 +275,9 @@ type request struct {
 	Method  *string         `json:"method"`
 	Params  json.RawMessage `json:"params"`
 	ID      json.RawMessage `json:"id"`
+	// items are the elements of an array Params when readRequest split
+	// it (nil otherwise).
+	items []json.RawMessage
 }
 
 type response struct {
@@ -368,7 +381,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.limits.MaxBodyBytes+1))
+	body, err := readBody(r.Body, r.ContentLength, s.limits.MaxBodyBytes)
 	if err != nil {
 		http.Error(w, "cannot read request", http.StatusBadRequest)
 		return
@@ -384,6 +397,36 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(out)
+}
+
+// maxBodyPrealloc bounds the buffer readBody sizes from Content-Length:
+// announcing a length costs a client nothing, so past this size the
+// buffer grows only as the bytes arrive.
+const maxBodyPrealloc = 1 << 20
+
+// readBody reads r up to limit+1 bytes, as io.ReadAll(io.LimitReader(r,
+// limit+1)) does, into a buffer sized from the announced length (-1 when
+// unknown) rather than grown by doubling from 512 bytes: a send_operations
+// batch is tens of kilobytes.
+func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
+	lr := io.LimitReader(r, limit+1)
+	if announced <= 0 {
+		return io.ReadAll(lr)
+	}
+	buf := make([]byte, 0, min(announced, limit, maxBodyPrealloc)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 func (s *Server) tooLarge(w http.ResponseWriter) {
@@ -427,9 +470,16 @@ func (s *Server) handleBody(ctx context.Context, body []byte) (out []byte) {
 	if len(trimmed) == 0 || trimmed[0] != '[' {
 		return s.handleOne(ctx, body)
 	}
-	var batch []json.RawMessage
-	if err := json.Unmarshal(trimmed, &batch); err != nil {
-		return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+	// One validation of the whole body; the items are then cut from it
+	// without a second pass of encoding/json, here or in handleOne.
+	batch, ok := []json.RawMessage(nil), false
+	if validJSON(trimmed) {
+		batch, ok = splitArray(bytes.TrimRight(trimmed, " \t\r\n"))
+	}
+	if !ok {
+		if err := json.Unmarshal(trimmed, &batch); err != nil {
+			return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+		}
 	}
 	if len(batch) == 0 {
 		return errorResponse(nil, Errorf(CodeInvalidRequest, "Invalid request: empty batch"))
@@ -443,7 +493,7 @@ func (s *Server) handleBody(ctx context.Context, body []byte) (out []byte) {
 	}
 	var resps []json.RawMessage
 	for _, item := range batch {
-		if r := s.handleOne(ctx, item); r != nil {
+		if r := s.handleItem(ctx, item); r != nil {
 			resps = append(resps, r)
 		}
 	}
@@ -468,22 +518,26 @@ func validID(raw json.RawMessage) bool {
 	return false
 }
 
+// handleOne answers one request read from raw.
 func (s *Server) handleOne(ctx context.Context, raw []byte) []byte {
+	return s.answer(ctx, raw, validValue)
+}
+
+// handleItem answers one request of a batch, which is valid JSON: its
+// members need no second validation.
+func (s *Server) handleItem(ctx context.Context, raw []byte) []byte {
+	return s.answer(ctx, raw, skipValue)
+}
+
+// answer answers the request raw, whose values readRequest reads with
+// read; encoding/json reads (and words the errors of) whatever
+// readRequest leaves to it.
+func (s *Server) answer(ctx context.Context, raw []byte, read valueReader) []byte {
 	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		if !json.Valid(raw) {
-			return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+	if !readRequest(raw, read, &req) {
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return s.badRequestObject(raw, err)
 		}
-		// Valid JSON that is not a request object: answer with its id if
-		// one can be read.
-		var withID struct {
-			ID json.RawMessage `json:"id"`
-		}
-		_ = json.Unmarshal(raw, &withID)
-		if !validID(withID.ID) {
-			withID.ID = nil
-		}
-		return errorResponse(withID.ID, Errorf(CodeInvalidRequest, "Invalid request: %s", describeRequestError(err)))
 	}
 	if len(req.ID) > 0 && !validID(req.ID) {
 		return errorResponse(nil, Errorf(CodeInvalidRequest, "Invalid request: id must be a string, a number or null"))
@@ -495,16 +549,36 @@ func (s *Server) handleOne(ctx context.Context, raw []byte) []byte {
 		return errorResponse(req.ID, Errorf(CodeInvalidRequest, "Invalid request: \"method\" is missing"))
 	}
 	notification := len(req.ID) == 0
-	result, rpcErr := s.call(ctx, *req.Method, req.Params)
+	result, rpcErr := s.call(ctx, *req.Method, req.Params, req.items)
 	if notification {
 		return nil
 	}
-	b, err := json.Marshal(response{ID: req.ID, Result: result, Error: rpcErr})
+	// MarshalJSON itself: its output is json.Marshal's, compact and
+	// escaped already, which json.Marshal(response{…}) would scan again.
+	b, err := response{ID: req.ID, Result: result, Error: rpcErr}.MarshalJSON()
 	if err != nil {
 		s.log.Error("API result cannot be encoded", "method", *req.Method, "err", err)
 		return errorResponse(req.ID, Errorf(CodeInternal, "Internal error: the result of %s cannot be encoded", *req.Method))
 	}
 	return b
+}
+
+// badRequestObject answers a body that json.Unmarshal could not read as
+// a request object (err).
+func (s *Server) badRequestObject(raw []byte, err error) []byte {
+	if !json.Valid(raw) {
+		return errorResponse(nil, Errorf(CodeParseError, "Parse error: %s", describeJSONError(err)))
+	}
+	// Valid JSON that is not a request object: answer with its id if
+	// one can be read.
+	var withID struct {
+		ID json.RawMessage `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &withID)
+	if !validID(withID.ID) {
+		withID.ID = nil
+	}
+	return errorResponse(withID.ID, Errorf(CodeInvalidRequest, "Invalid request: %s", describeRequestError(err)))
 }
 
 // describeRequestError words a request-object decoding error.
@@ -516,7 +590,7 @@ func describeRequestError(err error) string {
 	return describeJSONError(err)
 }
 
-func (s *Server) call(ctx context.Context, name string, rawParams json.RawMessage) (result any, rpcErr *Error) {
+func (s *Server) call(ctx context.Context, name string, rawParams json.RawMessage, items []json.RawMessage) (result any, rpcErr *Error) {
 	m, ok := s.reg.methods[name]
 	if !ok {
 		return nil, Errorf(CodeMethodNotFound, "Method not found: %s", name)
@@ -524,7 +598,7 @@ func (s *Server) call(ctx context.Context, name string, rawParams json.RawMessag
 	if m.side != s.side {
 		return nil, Errorf(CodeWrongAPI, "The wrong API (either Public or Private) was called")
 	}
-	params, perr := s.parseParams(rawParams, m.names)
+	params, perr := s.parseParams(rawParams, items, m.names)
 	if perr != nil {
 		return nil, perr
 	}
@@ -548,9 +622,10 @@ func (s *Server) call(ctx context.Context, name string, rawParams json.RawMessag
 	return res, nil
 }
 
-// parseParams reads params in either form. Methods without parameters
+// parseParams reads params in either form; items, when not nil, are the
+// elements of an array raw (see readRequest). Methods without parameters
 // ignore params entirely, whatever they hold (massa-web3 sends [{}]).
-func (s *Server) parseParams(raw json.RawMessage, names []string) (Params, *Error) {
+func (s *Server) parseParams(raw json.RawMessage, items []json.RawMessage, names []string) (Params, *Error) {
 	p := Params{limits: s.limits}
 	raw = bytes.TrimSpace(raw)
 	if len(names) == 0 || len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -558,13 +633,27 @@ func (s *Server) parseParams(raw json.RawMessage, names []string) (Params, *Erro
 	}
 	switch raw[0] {
 	case '[':
+		if items != nil {
+			p.positional = items
+			break
+		}
+		// raw comes from a decoded request, so it is valid JSON and
+		// splitting it needs no second validation; encoding/json stays
+		// the judge of anything splitArray does not expect.
+		if items, ok := splitArray(raw); ok {
+			p.positional = items
+			break
+		}
 		if err := json.Unmarshal(raw, &p.positional); err != nil {
 			return p, Errorf(CodeInvalidParams, "Invalid params: %s", describeJSONError(err))
 		}
 	case '{':
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			return p, Errorf(CodeInvalidParams, "Invalid params: %s", describeJSONError(err))
+		obj, ok := splitObject(raw)
+		if !ok {
+			obj = nil
+			if err := json.Unmarshal(raw, &obj); err != nil {
+				return p, Errorf(CodeInvalidParams, "Invalid params: %s", describeJSONError(err))
+			}
 		}
 		for _, n := range names {
 			v, ok := obj[n]

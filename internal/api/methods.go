@@ -80,6 +80,25 @@ func decodeOps(in []OperationInput, chainID uint64) ([]*types.SignedOperation, e
 	return out, nil
 }
 
+// operations is Require(0, name, &[]OperationInput) with a fast path for
+// the usual shape of send_operations (see decodeOperationsFast): large
+// batches of operations are the API's heaviest input.
+func (p Params) operations(name string) ([]OperationInput, error) {
+	if len(p.positional) > 0 {
+		if in, ok := decodeOperationsFast(p.positional[0]); ok {
+			if err := p.checkCount(name, len(in)); err != nil {
+				return nil, err
+			}
+			return in, nil
+		}
+	}
+	var in []OperationInput
+	if err := p.Require(0, name, &in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
 func parseList[T any](p Params, name string, parse func(string) (T, error)) ([]T, error) {
 	var raw []string
 	if err := p.Require(0, name, &raw); err != nil {
@@ -191,8 +210,8 @@ func RegisterPublic(r *Registry, b PublicBackend) {
 		return b.AddressesDatastoreKeys(ctx, in)
 	})
 	r.Register(Public, "send_operations", argName, func(ctx context.Context, p Params) (any, error) {
-		var in []OperationInput
-		if err := p.Require(0, "operations", &in); err != nil {
+		in, err := p.operations("operations")
+		if err != nil {
 			return nil, err
 		}
 		ops, err := decodeOps(in, b.ChainID())

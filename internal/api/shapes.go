@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gomassa/gomassa/internal/crypto"
@@ -28,8 +29,25 @@ func (b Bytes) MarshalJSON() ([]byte, error) {
 	return append(buf, ']'), nil
 }
 
-// UnmarshalJSON reads an array of numbers 0..255.
+// UnmarshalJSON reads an array of numbers 0..255. It reads the array
+// itself (see parseByteList); encoding/json, through []int, reads and
+// words the errors of what is not an array.
 func (b *Bytes) UnmarshalJSON(data []byte) error {
+	if i := skipSpace(data, 0); i < len(data) && data[i] == '[' {
+		out, end, err := parseByteList(data, i)
+		switch {
+		case err == nil && skipSpace(data, end) == len(data):
+			*b = out
+			return nil
+		case err != nil && !errors.Is(err, errSlowPath):
+			return err
+		}
+	}
+	return b.unmarshalSlow(data)
+}
+
+// unmarshalSlow is UnmarshalJSON through encoding/json.
+func (b *Bytes) unmarshalSlow(data []byte) error {
 	var nums []int
 	if err := json.Unmarshal(data, &nums); err != nil {
 		return fmt.Errorf("expected an array of byte values: %w", err)
