@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -370,25 +372,32 @@ func (s *Store) Commit(b *Batch, slot Slot) error {
 	}
 	slices.Sort(keys) // deterministic write order; cheaper Pebble inserts
 
+	// Reading each key's old value and hashing both pairs is most of a
+	// commit's cost (the hashes are 512-byte XOFs); it is done on every
+	// core, each worker folding its share into its own accumulator. XOR
+	// commutes, and the batch is then written in key order by one
+	// goroutine, so the result does not depend on the split.
+	acts := make([]action, len(keys))
+	if err := s.evalKeys(keys, b, swept, acts, &hash); err != nil {
+		return err
+	}
 	pb := s.db.NewBatch()
 	defer pb.Close()
 	changed := 0
-	for _, k := range keys {
-		key := []byte(k)
-		if old, ok := swept[k]; ok {
-			s.hasher.xorPair(&hash, key, old)
-			if err := pb.Delete(key, nil); err != nil {
-				return fmt.Errorf("store: batch delete: %w", err)
-			}
-			changed++
+	for i, k := range keys {
+		var err error
+		switch acts[i] {
+		case actSet:
+			err = pb.Set([]byte(k), b.ops[k].val, nil)
+		case actDelete:
+			err = pb.Delete([]byte(k), nil)
+		default:
 			continue
 		}
-		op := b.ops[k]
-		n, err := s.applyOne(pb, &hash, key, op)
 		if err != nil {
-			return err
+			return fmt.Errorf("store: batch write: %w", err)
 		}
-		changed += n
+		changed++
 	}
 	if err := pb.Set(metaKey, encodeMeta(meta{slot: slot, hash: hash}), nil); err != nil {
 		return fmt.Errorf("store: batch meta: %w", err)
@@ -406,35 +415,94 @@ func (s *Store) Commit(b *Batch, slot Slot) error {
 	return nil
 }
 
-// applyOne adds one key's final write to pb and folds its old and new pair
-// into hash. It returns 1 if the key changes, 0 if the write is a no-op.
-func (s *Store) applyOne(pb *pebble.Batch, hash *StateHash, key []byte, op batchOp) (int, error) {
+// action is what a commit does with one key.
+type action uint8
+
+const (
+	actNone action = iota // the write changes nothing
+	actSet
+	actDelete
+)
+
+// parallelEvalMin is the number of keys from which a commit spreads its
+// reads and hashing over several goroutines.
+const parallelEvalMin = 256
+
+// evalKeys decides the action of every key of a commit and folds the
+// old and new pairs of the keys that change into hash.
+func (s *Store) evalKeys(keys []string, b *Batch, swept map[string][]byte, acts []action, hash *StateHash) error {
+	workers := 1
+	if len(keys) >= parallelEvalMin {
+		workers = min(runtime.GOMAXPROCS(0), 8, len(keys)/(parallelEvalMin/2))
+	}
+	accs := make([]StateHash, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(keys)/workers, (w+1)*len(keys)/workers
+		run := func() {
+			h := s.hasher
+			if workers > 1 {
+				h = newPairHasher()
+			}
+			for i := lo; i < hi; i++ {
+				k := keys[i]
+				if old, ok := swept[k]; ok {
+					h.xorPair(&accs[w], []byte(k), old)
+					acts[i] = actDelete
+					continue
+				}
+				a, err := s.evalOne(h, &accs[w], []byte(k), b.ops[k])
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				acts[i] = a
+			}
+		}
+		if workers == 1 {
+			run()
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i := range accs {
+		subtle.XORBytes(hash[:], hash[:], accs[i][:])
+	}
+	return nil
+}
+
+// evalOne reads key's committed value and returns what writing op does,
+// folding the old and new pairs into acc when the key changes.
+func (s *Store) evalOne(h pairHasher, acc *StateHash, key []byte, op batchOp) (action, error) {
 	old, closer, err := s.db.Get(key)
 	found := err == nil
 	if err != nil && !errors.Is(err, pebble.ErrNotFound) {
-		return 0, fmt.Errorf("store: read %x: %w", key, err)
+		return actNone, fmt.Errorf("store: read %x: %w", key, err)
 	}
 	if found {
 		defer closer.Close()
 		if !op.del && bytes.Equal(old, op.val) {
-			return 0, nil
+			return actNone, nil
 		}
-		s.hasher.xorPair(hash, key, old)
+		h.xorPair(acc, key, old)
 	}
 	if op.del {
 		if !found {
-			return 0, nil
+			return actNone, nil
 		}
-		if err := pb.Delete(key, nil); err != nil {
-			return 0, fmt.Errorf("store: batch delete: %w", err)
-		}
-		return 1, nil
+		return actDelete, nil
 	}
-	s.hasher.xorPair(hash, key, op.val)
-	if err := pb.Set(key, op.val, nil); err != nil {
-		return 0, fmt.Errorf("store: batch set: %w", err)
-	}
-	return 1, nil
+	h.xorPair(acc, key, op.val)
+	return actSet, nil
 }
 
 // Stats are cheap counters for metrics and logs.
