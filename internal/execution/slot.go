@@ -102,6 +102,10 @@ func trailHash(prev crypto.Hash, slot types.Slot, id *types.BlockID, readOnly bo
 // executed slots just before it, oldest first). It reads the core's final
 // state but changes nothing in the core.
 func (c *Core) executeSlot(slot types.Slot, block *BlockToExecute, hist []*SlotOutput) (*SlotOutput, error) {
+	nOps := 0
+	if block != nil {
+		nOps = len(block.Operations)
+	}
 	x := &slotExec{
 		c:     c,
 		slot:  slot,
@@ -109,7 +113,9 @@ func (c *Core) executeSlot(slot types.Slot, block *BlockToExecute, hist []*SlotO
 		id:    blockID(block),
 		hist:  hist,
 		led:   ledger.NewChanges(),
-		ops:   make(map[types.OperationID]ExecutedOp),
+		// Sized for the block: growing a map of 20,000 entries rehashes
+		// it a dozen times.
+		ops: make(map[types.OperationID]ExecutedOp, nOps),
 	}
 	// executeSlot runs in the loop that alone changes the history, so
 	// reading it here needs no lock.
