@@ -352,8 +352,20 @@ func (b publicBackend) Blocks(ctx context.Context, ids []types.BlockID) ([]api.B
 	for _, id := range ids {
 		n.mu.RLock()
 		sb, ok := n.blocks[id]
+		var blk *types.Block
+		stripped := false
+		if ok {
+			blk, stripped = sb.block, sb.stripped()
+		}
 		info, known := n.graph.BlockInfo(id)
 		n.mu.RUnlock()
+		if stripped {
+			// Held as a header only: the operation ids come from disk.
+			var err error
+			if blk, err = n.fullBlock(&storedBlock{block: blk, released: true}); err != nil {
+				return nil, err
+			}
+		}
 		if !ok {
 			stored, found, err := n.blockDB.Get(id)
 			if err != nil {
@@ -365,7 +377,7 @@ func (b publicBackend) Blocks(ctx context.Context, ids []types.BlockID) ([]api.B
 			out = append(out, api.BlockInfo{ID: id, Content: &api.BlockInfoContent{IsFinal: true, Block: stored.block}})
 			continue
 		}
-		c := &api.BlockInfoContent{Block: sb.block}
+		c := &api.BlockInfoContent{Block: blk}
 		if known {
 			c.IsFinal = info.IsFinal
 			c.IsInBlockclique = info.InBlockclique
@@ -386,7 +398,7 @@ func (b publicBackend) BlockcliqueBlockBySlot(ctx context.Context, slot types.Sl
 		return nil, nil
 	}
 	if sb, ok := n.blocks[id]; ok {
-		return sb.block, nil
+		return n.fullBlock(sb)
 	}
 	return nil, nil
 }

@@ -141,6 +141,8 @@ func (n *Node) startConsensus() error {
 					return fmt.Errorf("block database: final block %s unreadable (%v)", id, err)
 				}
 				sb = full
+			} else if sb.stripped() {
+				sb.release()
 			}
 			n.storeBlock(sb)
 			older = append(older, consensusHeader(sb.block))

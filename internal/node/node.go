@@ -129,6 +129,8 @@ type storedBlock struct {
 	block *types.Block
 	ops   []*types.SignedOperation
 	own   bool
+	// released: an old final block held as its header only (opindex.go).
+	released bool
 }
 
 // New prepares the home directory and every component, without starting

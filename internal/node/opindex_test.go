@@ -100,10 +100,16 @@ func checkReleasedOps(t *testing.T, s *simNode, ops []*types.SignedOperation) {
 		n.mu.RLock()
 		sb, held := n.blocks[bid]
 		stripped := held && sb.stripped()
+		idsHeld := held && len(sb.block.Operations) > 0
 		indexed := n.opBlocks.has(op.ID)
 		n.mu.RUnlock()
-		if !held || !stripped || indexed {
-			t.Fatalf("operation %s in block %s: block held %v, stripped %v, operation still indexed in memory %v", op.ID, bid, held, stripped, indexed)
+		if !held || !stripped || indexed || idsHeld {
+			t.Fatalf("operation %s in block %s: block held %v, stripped %v, operation still indexed in memory %v, ids in memory %v",
+				op.ID, bid, held, stripped, indexed, idsHeld)
+		}
+		blocks, err := (publicBackend{n}).Blocks(t.Context(), []types.BlockID{bid})
+		if err != nil || len(blocks) != 1 || !blockLists(blocks[0].Content.Block, op.ID) {
+			t.Fatalf("get_blocks(%s) does not list operation %s: %v", bid, op.ID, err)
 		}
 		r := got[i]
 		if r.ID != op.ID || !slices.Equal(r.InBlocks, []types.BlockID{bid}) || r.IsOperationFinal == nil || !*r.IsOperationFinal {
@@ -272,4 +278,10 @@ func TestOpIndexSharedKeys(t *testing.T) {
 	if len(x) != 0 {
 		t.Fatalf("%d keys left", len(x))
 	}
+}
+
+// blockLists reports whether the block an API answer carries lists op.
+func blockLists(b any, op types.OperationID) bool {
+	blk, ok := b.(*types.Block)
+	return ok && slices.Contains(blk.Operations, op)
 }
