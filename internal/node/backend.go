@@ -580,17 +580,21 @@ func (b publicBackend) SendOperations(ctx context.Context, ops []*types.SignedOp
 		pk, h, s := op.SigItem()
 		items[i] = crypto.SigItem{PublicKey: pk, Digest: h, Signature: s}
 	}
-	if ok, bad := n.verifier.Verify(items); !ok {
+	select {
+	case n.verifySlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ok, bad := n.verifier.Verify(items)
+	<-n.verifySlots
+	if !ok {
 		return nil, api.BadRequest("operation %d (%s): invalid signature (is it signed for chain id %d?)", bad[0], ops[bad[0]].ID, n.params.ChainID)
 	}
 	// An operation already pooled is accepted again and its id returned,
 	// as Massa's pool ignores duplicates: a client that resends after a
-	// lost answer (massa-web3 retries) must not see an error.
-	for i, op := range ops {
-		if err := n.opPool.Check(op); err != nil && !errors.Is(err, pool.ErrDuplicate) {
-			return nil, api.Errorf(api.CodePool, "operation %d (%s) refused: %v", i, op.ID, err)
-		}
-	}
+	// lost answer (massa-web3 retries) must not see an error. Add runs
+	// the pool's checks; a refusal removes what the request added, so the
+	// request is all or nothing.
 	ids := make([]types.OperationID, 0, len(ops))
 	var added []types.OperationID
 	for i, op := range ops {
