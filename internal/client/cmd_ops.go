@@ -64,8 +64,8 @@ func sendOperation(ctx context.Context, s *Session, sender types.Address, op typ
 		return nil, fmt.Errorf("%w: Fee %s is lower than the node's minimal fee %s", ErrFeeTooLow, mas(op.Fee), mas(st.MinimalFees))
 	}
 	s.checkBalance(ctx, sender, op.MaxSpending(st.Config.RollPrice))
-	if op.Type == types.OpExecuteSC && st.Config.MaxBlockSize > 0 && len(op.Bytecode) > int(st.Config.MaxBlockSize) {
-		s.warn("the bytecode (%d bytes) is larger than a block (%d bytes): the node will reject the operation", len(op.Bytecode), st.Config.MaxBlockSize)
+	if op.Type == types.OpExecuteSC && st.Config.MaxBlockSize > 0 && len(op.Bytecode()) > int(st.Config.MaxBlockSize) {
+		s.warn("the bytecode (%d bytes) is larger than a block (%d bytes): the node will reject the operation", len(op.Bytecode()), st.Config.MaxBlockSize)
 	}
 	op.ExpirePeriod = ExpirePeriod(&st, sender)
 	so := types.SignOperation(op, key, st.ChainID)
@@ -198,7 +198,7 @@ func readBytecode(path string) ([]byte, error) {
 // checkGas refuses an operation the node would refuse for its gas.
 func checkGas(op *types.Operation) error {
 	if g := op.GasUsage(); g > types.MaxGasPerBlock {
-		return badArg("MaxGas", fmt.Errorf("%d plus the operation's base cost is %d, more than the %d gas a block allows", op.MaxGas, g, uint64(types.MaxGasPerBlock)))
+		return badArg("MaxGas", fmt.Errorf("%d plus the operation's base cost is %d, more than the %d gas a block allows", op.MaxGas(), g, uint64(types.MaxGasPerBlock)))
 	}
 	return nil
 }
@@ -224,7 +224,7 @@ func cmdExecuteSC(ctx context.Context, s *Session, args []string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	op := types.Operation{Type: types.OpExecuteSC, Fee: fee, MaxGas: maxGas, MaxCoins: maxCoins, Bytecode: code}
+	op := types.Operation{Type: types.OpExecuteSC, Fee: fee, SC: &types.SCFields{MaxGas: maxGas, MaxCoins: maxCoins, Bytecode: code}}
 	if err := checkGas(&op); err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func cmdCallSC(ctx context.Context, s *Session, args []string) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	op := types.Operation{Type: types.OpCallSC, Fee: fee, MaxGas: maxGas, Coins: coins, Target: target, Function: args[2], Param: []byte(args[3])}
+	op := types.Operation{Type: types.OpCallSC, Fee: fee, SC: &types.SCFields{MaxGas: maxGas, Coins: coins, Target: target, Function: args[2], Param: []byte(args[3])}}
 	if err := checkGas(&op); err != nil {
 		return nil, err
 	}

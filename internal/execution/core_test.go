@@ -61,7 +61,7 @@ func TestTransfersAndFailures(t *testing.T) {
 	op8 := transferOp(kOther, a, mas("1"), 0, 5) // wrong thread
 	op9 := transferOp(ka, b, mas("1"), 0, 0)     // expired
 	op10 := transferOp(ka, b, mas("1"), 0, 20)   // not valid yet
-	op11 := signed(ka, types.Operation{Fee: mas("0.5"), ExpirePeriod: 5, Type: types.OpExecuteSC, MaxGas: 1000})
+	op11 := signed(ka, types.Operation{Fee: mas("0.5"), ExpirePeriod: 5, Type: types.OpExecuteSC, SC: &types.SCFields{MaxGas: 1000}})
 	blk := &BlockToExecute{
 		ID: types.BlockID(crypto.HashOf([]byte("b1"))), Slot: types.Slot{Period: 1}, Creator: p,
 		Operations: []*types.SignedOperation{op1, op2, op3, op4, op5, op6, op1, op8, op9, op10, op11},

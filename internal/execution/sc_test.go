@@ -109,12 +109,12 @@ func (h *scHarness) runBlock(period uint64, ops ...*types.SignedOperation) {
 
 func (h *scHarness) executeSC(period uint64, bytecode []byte, ds []types.DatastoreEntry, maxCoins types.Amount) *types.SignedOperation {
 	return signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: period + 5, Type: types.OpExecuteSC,
-		MaxGas: maxGasExecute, MaxCoins: maxCoins, Bytecode: bytecode, Datastore: ds})
+		SC: &types.SCFields{MaxGas: maxGasExecute, MaxCoins: maxCoins, Bytecode: bytecode, Datastore: ds}})
 }
 
 func (h *scHarness) callSC(period uint64, target types.Address, function string, param []byte, coins types.Amount, maxGas uint64) *types.SignedOperation {
 	return signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: period + 5, Type: types.OpCallSC,
-		MaxGas: maxGas, Coins: coins, Target: target, Function: function, Param: param})
+		SC: &types.SCFields{MaxGas: maxGas, Coins: coins, Target: target, Function: function, Param: param}})
 }
 
 // opEvents returns the final events of an operation, failing the test if
@@ -405,7 +405,7 @@ func TestRunawayLoopStoppedByGas(t *testing.T) {
 	var messages []string
 	for range 2 {
 		h := newSCHarness(t)
-		op := signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: 5, Type: types.OpExecuteSC, MaxGas: 50_000_000, Bytecode: loopWasm})
+		op := signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: 5, Type: types.OpExecuteSC, SC: &types.SCFields{MaxGas: 50_000_000, Bytecode: loopWasm}})
 		h.runBlock(1, op)
 		evs := h.opEvents(op, false)
 		messages = append(messages, evs[len(evs)-1].Data)
@@ -428,7 +428,7 @@ func TestSCFailuresRollBack(t *testing.T) {
 	tooMuch := h.callSC(2, sc, "sendCoins", append(argsString(h.user.String()), argsU64(uint64(mas("1000")))...), 0, 100_000_000)
 	// CallSC on a user address, and a wasmv1 bytecode in ExecuteSC.
 	notSC := h.callSC(2, h.user, "increment", nil, 0, 100_000_000)
-	v1 := signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: 5, Type: types.OpExecuteSC, MaxGas: 50_000_000, Bytecode: []byte{1, 0, 0x61, 0x73, 0x6d}})
+	v1 := signed(h.key, types.Operation{Fee: mas("0.01"), ExpirePeriod: 5, Type: types.OpExecuteSC, SC: &types.SCFields{MaxGas: 50_000_000, Bytecode: []byte{1, 0, 0x61, 0x73, 0x6d}}})
 	h.runBlock(2, ctor, tooMuch, notSC, v1)
 	for op, want := range map[*types.SignedOperation]string{
 		ctor:    "constructor: only at deployment",

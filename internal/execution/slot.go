@@ -357,8 +357,8 @@ func (x *slotExec) runOperation(op *types.SignedOperation) error {
 		}
 		// The sender's frame sees the operation datastore (protocol.md
 		// §3.4 step 7).
-		x.frames[0].opDS, x.frames[0].hasDS = o.Datastore, true
-		if _, err := x.c.vm.RunMain(x, o.Bytecode, o.MaxGas); err != nil {
+		x.frames[0].opDS, x.frames[0].hasDS = o.Datastore(), true
+		if _, err := x.c.vm.RunMain(x, o.Bytecode(), o.MaxGas()); err != nil {
 			return vmError(err, "VM Error in ExecuteSC context")
 		}
 	case types.OpCallSC:
@@ -375,21 +375,22 @@ func (x *slotExec) runOperation(op *types.SignedOperation) error {
 // callSC is CallSC with a VM: the target must be an existing SC, the coins
 // move first, then the function runs with call stack [sender, target].
 func (x *slotExec) callSC(sender types.Address, o *types.Operation) error {
-	if err := x.checkTargetSC(o.Target); err != nil {
+	target, coins, function := o.Target(), o.Coins(), o.Function()
+	if err := x.checkTargetSC(target); err != nil {
 		return err
 	}
-	code, _, err := x.view.Bytecode(o.Target)
+	code, _, err := x.view.Bytecode(target)
 	if err != nil {
 		return err
 	}
-	if err := x.transfer(&sender, &o.Target, o.Coins); err != nil {
-		return wrapOp(err, "failed to transfer %s operation coins from %s to %s", o.Coins, sender, o.Target)
+	if err := x.transfer(&sender, &target, coins); err != nil {
+		return wrapOp(err, "failed to transfer %s operation coins from %s to %s", coins, sender, target)
 	}
-	if o.Function == "" {
+	if function == "" {
 		return &opError{"no function to call in the CallSC operation"}
 	}
-	x.frames = append(x.frames, callFrame{addr: o.Target, coins: o.Coins, owned: []types.Address{o.Target}})
-	if _, err := x.c.vm.RunFunction(x, code, o.Function, o.Param, o.MaxGas); err != nil {
+	x.frames = append(x.frames, callFrame{addr: target, coins: coins, owned: []types.Address{target}})
+	if _, err := x.c.vm.RunFunction(x, code, function, o.Param(), o.MaxGas()); err != nil {
 		return vmError(err, "VM Error in CallSC context")
 	}
 	return nil

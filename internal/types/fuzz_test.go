@@ -71,6 +71,9 @@ func FuzzDecodeOperation(f *testing.F) {
 		if r.Done() != nil {
 			return
 		}
+		if isSC := op.Type == OpExecuteSC || op.Type == OpCallSC; (op.SC != nil) != isSC {
+			t.Fatalf("%s decoded with SC set %v", op.Type, op.SC != nil)
+		}
 		enc := op.Encode()
 		if !r.nonCanonical {
 			if !bytes.Equal(enc, b) {

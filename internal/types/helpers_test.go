@@ -80,10 +80,10 @@ func testOperations(t testing.TB, chainID uint64) []*SignedOperation {
 		{Fee: MustAmount("0.01"), ExpirePeriod: 1234, Type: OpTransaction, Recipient: to, Amount: MustAmount("3.1")},
 		{Fee: 0, ExpirePeriod: 5, Type: OpRollBuy, RollCount: 3},
 		{Fee: 1, ExpirePeriod: 1 << 40, Type: OpRollSell, RollCount: 1},
-		{Fee: MustAmount("0.1"), ExpirePeriod: 77, Type: OpExecuteSC, MaxGas: 1_000_000, MaxCoins: MustAmount("2"),
-			Bytecode: []byte{0, 'a', 's', 'm'}, Datastore: []DatastoreEntry{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: nil}}},
-		{Fee: MustAmount("0.1"), ExpirePeriod: 78, Type: OpCallSC, MaxGas: 2_000_000, Coins: MustAmount("0.5"), Target: sc,
-			Function: "transfer", Param: []byte{1, 2, 3}},
+		{Fee: MustAmount("0.1"), ExpirePeriod: 77, Type: OpExecuteSC, SC: &SCFields{MaxGas: 1_000_000, MaxCoins: MustAmount("2"),
+			Bytecode: []byte{0, 'a', 's', 'm'}, Datastore: []DatastoreEntry{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: nil}}}},
+		{Fee: MustAmount("0.1"), ExpirePeriod: 78, Type: OpCallSC, SC: &SCFields{MaxGas: 2_000_000, Coins: MustAmount("0.5"), Target: sc,
+			Function: "transfer", Param: []byte{1, 2, 3}}},
 	}
 	out := make([]*SignedOperation, len(ops))
 	for i, op := range ops {

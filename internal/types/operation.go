@@ -61,7 +61,9 @@ type DatastoreEntry struct {
 }
 
 // Operation is the signed content of an operation. Only the fields of its
-// Type are meaningful; the struct is flat so that decoding allocates once.
+// Type are meaningful. Transfers and roll operations, nearly all operations a
+// loaded node holds, need only the inline fields; the smart-contract fields
+// live behind SC so that every pooled or stored operation does not carry them.
 type Operation struct {
 	Fee          Amount
 	ExpirePeriod uint64
@@ -72,6 +74,14 @@ type Operation struct {
 
 	RollCount uint64 // RollBuy, RollSell
 
+	// SC holds the ExecuteSC and CallSC fields. The decoder sets it for
+	// those types and leaves it nil for the others; a nil SC reads as zero
+	// fields, so read it through the accessors below.
+	SC *SCFields
+}
+
+// SCFields are the fields only smart-contract operations use.
+type SCFields struct {
 	MaxGas    uint64           // ExecuteSC, CallSC
 	MaxCoins  Amount           // ExecuteSC
 	Bytecode  []byte           // ExecuteSC
@@ -81,6 +91,73 @@ type Operation struct {
 	Target   Address // CallSC
 	Function string  // CallSC
 	Param    []byte  // CallSC
+}
+
+// The accessors return the zero value when SC is nil, so that no input can
+// make a caller dereference a nil pointer.
+
+// MaxGas is the gas limit of an ExecuteSC or CallSC.
+func (op *Operation) MaxGas() uint64 {
+	if op.SC == nil {
+		return 0
+	}
+	return op.SC.MaxGas
+}
+
+// MaxCoins is the most coins an ExecuteSC may spend.
+func (op *Operation) MaxCoins() Amount {
+	if op.SC == nil {
+		return 0
+	}
+	return op.SC.MaxCoins
+}
+
+// Bytecode is the module an ExecuteSC runs.
+func (op *Operation) Bytecode() []byte {
+	if op.SC == nil {
+		return nil
+	}
+	return op.SC.Bytecode
+}
+
+// Datastore is the datastore of an ExecuteSC, sorted by key.
+func (op *Operation) Datastore() []DatastoreEntry {
+	if op.SC == nil {
+		return nil
+	}
+	return op.SC.Datastore
+}
+
+// Coins is what a CallSC sends to its target.
+func (op *Operation) Coins() Amount {
+	if op.SC == nil {
+		return 0
+	}
+	return op.SC.Coins
+}
+
+// Target is the smart contract a CallSC calls.
+func (op *Operation) Target() Address {
+	if op.SC == nil {
+		return Address{}
+	}
+	return op.SC.Target
+}
+
+// Function is the function a CallSC calls.
+func (op *Operation) Function() string {
+	if op.SC == nil {
+		return ""
+	}
+	return op.SC.Function
+}
+
+// Param is the argument of a CallSC.
+func (op *Operation) Param() []byte {
+	if op.SC == nil {
+		return nil
+	}
+	return op.SC.Param
 }
 
 // AppendBinary appends the serialized content, byte-exact with Massa's
@@ -96,17 +173,18 @@ func (op *Operation) AppendBinary(dst []byte) []byte {
 	case OpRollBuy, OpRollSell:
 		dst = AppendUvarint(dst, op.RollCount)
 	case OpExecuteSC:
-		dst = AppendUvarint(dst, op.MaxGas)
-		dst = op.MaxCoins.AppendBinary(dst)
-		dst = AppendBytes(dst, op.Bytecode)
-		dst = AppendDatastore(dst, op.Datastore)
+		dst = AppendUvarint(dst, op.MaxGas())
+		dst = op.MaxCoins().AppendBinary(dst)
+		dst = AppendBytes(dst, op.Bytecode())
+		dst = AppendDatastore(dst, op.Datastore())
 	case OpCallSC:
-		dst = AppendUvarint(dst, op.MaxGas)
-		dst = op.Coins.AppendBinary(dst)
-		dst = op.Target.AppendBinary(dst)
-		dst = AppendUvarint(dst, uint64(len(op.Function)))
-		dst = append(dst, op.Function...)
-		dst = AppendBytes(dst, op.Param)
+		fn := op.Function()
+		dst = AppendUvarint(dst, op.MaxGas())
+		dst = op.Coins().AppendBinary(dst)
+		dst = op.Target().AppendBinary(dst)
+		dst = AppendUvarint(dst, uint64(len(fn)))
+		dst = append(dst, fn...)
+		dst = AppendBytes(dst, op.Param())
 	}
 	return dst
 }
@@ -187,14 +265,18 @@ func (r *Reader) Operation() Operation {
 	case OpRollBuy, OpRollSell:
 		op.RollCount = r.U64("roll_count")
 	case OpExecuteSC:
-		op.MaxGas = r.U64("max_gas")
-		op.MaxCoins = r.Amount("max_coins")
-		op.Bytecode = r.Bytes("data", MaxBytecodeLength)
-		op.Datastore = r.Datastore("datastore")
+		sc := &SCFields{}
+		op.SC = sc
+		sc.MaxGas = r.U64("max_gas")
+		sc.MaxCoins = r.Amount("max_coins")
+		sc.Bytecode = r.Bytes("data", MaxBytecodeLength)
+		sc.Datastore = r.Datastore("datastore")
 	case OpCallSC:
-		op.MaxGas = r.U64("max_gas")
-		op.Coins = r.Amount("coins")
-		op.Target = r.Address("target_addr")
+		sc := &SCFields{}
+		op.SC = sc
+		sc.MaxGas = r.U64("max_gas")
+		sc.Coins = r.Amount("coins")
+		sc.Target = r.Address("target_addr")
 		n := r.U16("target_func length")
 		if r.err == nil && n > MaxFunctionNameLength {
 			r.Failf("target_func", ErrTooLarge, "%d > %d bytes", n, MaxFunctionNameLength)
@@ -203,8 +285,8 @@ func (r *Reader) Operation() Operation {
 		if r.err == nil && !utf8.Valid(name) {
 			r.Fail("target_func", fmt.Errorf("not UTF-8: %w", ErrBadEncoding))
 		}
-		op.Function = string(name)
-		op.Param = r.Bytes("param", MaxParametersSize)
+		sc.Function = string(name)
+		sc.Param = r.Bytes("param", MaxParametersSize)
 	default:
 		r.Failf("type", ErrUnknownType, "%d", uint32(op.Type))
 	}
@@ -222,9 +304,9 @@ func DecodeOperation(b []byte) (Operation, error) {
 func (op *Operation) GasUsage() uint64 {
 	switch op.Type {
 	case OpExecuteSC:
-		return satAdd(satAdd(op.MaxGas, SPCompilationCost), BaseOperationGasCost)
+		return satAdd(satAdd(op.MaxGas(), SPCompilationCost), BaseOperationGasCost)
 	case OpCallSC:
-		return satAdd(op.MaxGas, BaseOperationGasCost)
+		return satAdd(op.MaxGas(), BaseOperationGasCost)
 	}
 	return BaseOperationGasCost
 }
@@ -250,9 +332,9 @@ func (op *Operation) MaxSpending(rollPrice Amount) Amount {
 		}
 		spend = s
 	case OpExecuteSC:
-		spend = op.MaxCoins
+		spend = op.MaxCoins()
 	case OpCallSC:
-		spend = op.Coins
+		spend = op.Coins()
 	}
 	return op.Fee.SaturatingAdd(spend)
 }
@@ -415,17 +497,17 @@ func (op Operation) MarshalJSON() ([]byte, error) {
 	case OpRollSell:
 		body = map[string]any{"RollSell": map[string]any{"roll_count": op.RollCount}}
 	case OpExecuteSC:
-		ds := make([][2]byteArray, len(op.Datastore))
-		for i, e := range op.Datastore {
+		ds := make([][2]byteArray, len(op.Datastore()))
+		for i, e := range op.Datastore() {
 			ds[i] = [2]byteArray{e.Key, e.Value}
 		}
 		body = map[string]any{"ExecuteSC": map[string]any{
-			"data": byteArray(op.Bytecode), "max_gas": op.MaxGas, "max_coins": op.MaxCoins, "datastore": ds,
+			"data": byteArray(op.Bytecode()), "max_gas": op.MaxGas(), "max_coins": op.MaxCoins(), "datastore": ds,
 		}}
 	case OpCallSC:
 		body = map[string]any{"CallSC": map[string]any{
-			"target_addr": op.Target, "target_func": op.Function, "param": byteArray(op.Param),
-			"max_gas": op.MaxGas, "coins": op.Coins,
+			"target_addr": op.Target(), "target_func": op.Function(), "param": byteArray(op.Param()),
+			"max_gas": op.MaxGas(), "coins": op.Coins(),
 		}}
 	default:
 		return nil, fmt.Errorf("operation json: %w: %d", ErrUnknownType, op.Type)

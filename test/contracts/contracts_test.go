@@ -138,7 +138,7 @@ func deployOp(deployer, wasm []byte) types.Operation {
 	// web3's max_coins: 0.0001 MAS per byte of bytecode, plus 10 bytes,
 	// plus the coins.
 	maxCoins := types.MustAmount("0.0001")*types.Amount(len(wasm)+10) + coins
-	return types.Operation{Type: types.OpExecuteSC, MaxGas: 3_980_167_295, MaxCoins: maxCoins, Bytecode: deployer, Datastore: ds}
+	return types.Operation{Type: types.OpExecuteSC, SC: &types.SCFields{MaxGas: 3_980_167_295, MaxCoins: maxCoins, Bytecode: deployer, Datastore: ds}}
 }
 
 // deployedAddress reads the last deploy event as massa-web3 does: base64 of
@@ -246,7 +246,7 @@ func TestOwnContracts(t *testing.T) {
 	t.Logf("good at %s, bad at %s", goodAddr, badAddr)
 
 	callOp := func(target types.Address, fn string, param []byte) types.Operation {
-		return types.Operation{Type: types.OpCallSC, MaxGas: callGas, Target: target, Function: fn, Param: param}
+		return types.Operation{Type: types.OpCallSC, SC: &types.SCFields{MaxGas: callGas, Target: target, Function: fn, Param: param}}
 	}
 	cases := []struct {
 		name  string
@@ -262,7 +262,7 @@ func TestOwnContracts(t *testing.T) {
 		// (truncated to the max event size) before the depth reason shows.
 		{"call recursion", callOp(badAddr, "recurseCalls", nil), []string{"depth", "recurseCalls: call to"}},
 		{"write too much storage", callOp(badAddr, "writeTooMuch", nil), []string{"gas", "coins", "balance", "storage", "memory"}},
-		{"unknown import", types.Operation{Type: types.OpExecuteSC, MaxGas: callGas, Bytecode: unknownImportWasm("assembly_script_does_not_exist")}, []string{"assembly_script_does_not_exist"}},
+		{"unknown import", types.Operation{Type: types.OpExecuteSC, SC: &types.SCFields{MaxGas: callGas, Bytecode: unknownImportWasm("assembly_script_does_not_exist")}}, []string{"assembly_script_does_not_exist"}},
 		{"unknown function", callOp(badAddr, "noSuchFunction", nil), []string{"noSuchFunction"}},
 	}
 	ids := make([]types.OperationID, len(cases))
