@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -430,22 +431,39 @@ const parallelEvalMin = 256
 
 // evalKeys decides the action of every key of a commit and folds the
 // old and new pairs of the keys that change into hash.
+//
+// The keys are taken in chunks from a shared counter by the calling
+// goroutine and by up to GOMAXPROCS-1 helpers, and the caller waits only
+// for chunks a helper has taken, never for a helper to start: under load
+// the helpers queue behind API goroutines (the main loop waited for them
+// a third of its time when the keys were split up front), so whatever
+// they have not taken the caller does itself.
 func (s *Store) evalKeys(keys []string, b *Batch, swept map[string][]byte, acts []action, hash *StateHash) error {
-	workers := 1
-	if len(keys) >= parallelEvalMin {
-		workers = min(runtime.GOMAXPROCS(0), 8, len(keys)/(parallelEvalMin/2))
+	const chunk = 64
+	n := len(keys)
+	if n == 0 {
+		return nil
 	}
-	accs := make([]StateHash, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(keys)/workers, (w+1)*len(keys)/workers
-		run := func() {
-			h := s.hasher
-			if workers > 1 {
-				h = newPairHasher()
+	helpers := 0
+	if n >= parallelEvalMin {
+		helpers = min(runtime.GOMAXPROCS(0)-1, 7)
+	}
+	var (
+		next, remaining atomic.Int64
+		failed          atomic.Bool
+		done            = make(chan struct{})
+		accs            = make([]StateHash, helpers+1)
+		errs            = make([]error, helpers+1)
+	)
+	remaining.Store(int64(n))
+	work := func(w int, h pairHasher) {
+		for {
+			lo := int(next.Add(chunk)) - chunk
+			if lo >= n {
+				return
 			}
-			for i := lo; i < hi; i++ {
+			hi := min(lo+chunk, n)
+			for i := lo; i < hi && !failed.Load(); i++ {
 				k := keys[i]
 				if old, ok := swept[k]; ok {
 					h.xorPair(&accs[w], []byte(k), old)
@@ -455,22 +473,21 @@ func (s *Store) evalKeys(keys []string, b *Batch, swept map[string][]byte, acts 
 				a, err := s.evalOne(h, &accs[w], []byte(k), b.ops[k])
 				if err != nil {
 					errs[w] = err
-					return
+					failed.Store(true)
+					break
 				}
 				acts[i] = a
 			}
+			if remaining.Add(int64(lo-hi)) == 0 {
+				close(done)
+			}
 		}
-		if workers == 1 {
-			run()
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run()
-		}()
 	}
-	wg.Wait()
+	for w := 1; w <= helpers; w++ {
+		go work(w, newPairHasher())
+	}
+	work(0, s.hasher)
+	<-done
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
