@@ -1,9 +1,6 @@
 package execution
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/gomassa/gomassa/internal/crypto"
 	"github.com/gomassa/gomassa/internal/ledger"
 	"github.com/gomassa/gomassa/internal/pos"
@@ -137,11 +134,4 @@ type SlotOutput struct {
 	// OpCount is the number of operations executed (successfully or not).
 	OpCount int
 	Supply  Supply
-}
-
-// sortedOpIDs returns the ids of o.Ops in byte order (deterministic writes).
-func (o *SlotOutput) sortedOpIDs() []types.OperationID {
-	ids := slices.Collect(maps.Keys(o.Ops))
-	slices.SortFunc(ids, types.OperationID.Compare)
-	return ids
 }

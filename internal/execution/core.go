@@ -457,16 +457,19 @@ func (c *Core) finalize(out *SlotOutput, reused bool) error {
 	if err := out.Ledger.ApplyTo(b, c.st); err != nil {
 		return err
 	}
-	for _, id := range out.sortedOpIDs() {
-		b.Put(executedOpKey(id), encodeExecutedOp(out.Ops[id]))
+	// The batch is keyed by key and written in key order by Commit: the
+	// order of these calls does not matter. Each id is executed for the
+	// first time (isOpExecuted guards replays while its key exists).
+	for id, e := range out.Ops {
+		b.PutNew(executedOpKey(id), encodeExecutedOp(e))
 	}
 	cutoff, prune := pruneCutoff(out.Slot, c.cfg.KeepExecutedHistoryExtraPeriods)
 	if prune {
 		for _, id := range c.finalOps.expiredBefore(cutoff) {
 			b.Delete(executedOpKey(id))
 		}
-		for _, id := range out.sortedOpIDs() {
-			if out.Ops[id].ValidUntil.Less(cutoff) {
+		for id, e := range out.Ops {
+			if e.ValidUntil.Less(cutoff) {
 				b.Delete(executedOpKey(id))
 			}
 		}

@@ -114,6 +114,13 @@ func (h *harness) finalizeTo(s types.Slot, blocks ...*BlockToExecute) {
 	if _, err := h.core.Run(0); err != nil {
 		h.t.Fatal(err)
 	}
+	// The incremental state hash (executed-operation keys are folded in
+	// without reading them back, PutNew) must equal a recomputation.
+	if _, bench := h.t.(*testing.B); !bench {
+		if err := h.st.Verify(); err != nil {
+			h.t.Fatalf("state hash after finalizing %s: %v", s, err)
+		}
+	}
 	if got := h.core.FinalSlot(); got != s {
 		h.t.Fatalf("final slot %s, want %s", got, s)
 	}

@@ -500,6 +500,10 @@ func (s *Store) evalKeys(keys []string, b *Batch, swept map[string][]byte, acts 
 // evalOne reads key's committed value and returns what writing op does,
 // folding the old and new pairs into acc when the key changes.
 func (s *Store) evalOne(h pairHasher, acc *StateHash, key []byte, op batchOp) (action, error) {
+	if op.fresh && !op.del {
+		h.xorPair(acc, key, op.val)
+		return actSet, nil
+	}
 	old, closer, err := s.db.Get(key)
 	found := err == nil
 	if err != nil && !errors.Is(err, pebble.ErrNotFound) {

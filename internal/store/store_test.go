@@ -615,3 +615,24 @@ func TestLargeCommitsHashMatchesRecompute(t *testing.T) {
 		}
 	}
 }
+
+// PutNew of a key that is not committed gives the same state as Put.
+func TestPutNewMatchesPut(t *testing.T) {
+	a, b := openTest(t, t.TempDir()), openTest(t, t.TempDir())
+	defer a.Close()
+	defer b.Close()
+	ba, bb := a.NewBatch(), b.NewBatch()
+	for i := range 2 * parallelEvalMin {
+		k, v := fmt.Appendf(nil, "executed_ops/%05d", i), fmt.Appendf(nil, "v%d", i)
+		ba.Put(k, v)
+		bb.PutNew(k, v)
+	}
+	commit(t, a, ba, slotOf(0))
+	commit(t, b, bb, slotOf(0))
+	if a.StateHash() != b.StateHash() {
+		t.Fatal("PutNew and Put give different state hashes")
+	}
+	if err := b.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
