@@ -160,11 +160,17 @@ func (c *Core) OpExecStatus(ids []types.OperationID) []OpStatus {
 func (c *Core) Executed(id types.OperationID) (executed, final bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	// Candidate slots first: the pool mostly asks about operations its
+	// blocks carry, and that map is several times smaller than the final
+	// one (ids are kept 20 periods there). The two sets are disjoint: an
+	// operation leaves specOps when its slot is finalized.
+	if _, ok := c.specOps[id]; ok {
+		return true, false
+	}
 	if _, ok := c.finalOps.status[id]; ok {
 		return true, true
 	}
-	_, ok := c.specOps[id]
-	return ok, false
+	return false, false
 }
 
 // TrackFinalizedOps makes the core remember the ids of the operations of
