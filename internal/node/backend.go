@@ -594,7 +594,20 @@ func (b publicBackend) SendOperations(ctx context.Context, ops []*types.SignedOp
 	// as Massa's pool ignores duplicates: a client that resends after a
 	// lost answer (massa-web3 retries) must not see an error. Add runs
 	// the pool's checks; a refusal removes what the request added, so the
-	// request is all or nothing.
+	// request is all or nothing. When the request could only fit by
+	// evicting pooled operations, every operation is checked first, so a
+	// request refused half-way evicts nothing.
+	size := 0
+	for _, op := range ops {
+		size += op.SerializedLen
+	}
+	if !n.opPool.HasRoomFor(len(ops), size) {
+		for i, op := range ops {
+			if err := n.opPool.Check(op); err != nil && !errors.Is(err, pool.ErrDuplicate) {
+				return nil, api.Errorf(api.CodePool, "operation %d (%s) refused: %v", i, op.ID, err)
+			}
+		}
+	}
 	ids := make([]types.OperationID, 0, len(ops))
 	var added []types.OperationID
 	for i, op := range ops {

@@ -397,6 +397,14 @@ func (p *Operations) Len() (count, bytes int) {
 	return p.count, p.bytes
 }
 
+// HasRoomFor reports whether count more operations of size bytes in all
+// fit without evicting any pooled operation.
+func (p *Operations) HasRoomFor(count, bytes int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count+count <= p.cfg.MaxCount && p.bytes+bytes <= p.cfg.MaxBytes
+}
+
 // BlockOperations picks, for a block at slot, the best-paying operations of
 // the slot's thread that are valid at its period and fit the block's size,
 // count and gas limits. Operations already executed are skipped (and

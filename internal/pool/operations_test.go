@@ -205,3 +205,22 @@ func TestSpeculativelyExecutedKept(t *testing.T) {
 		t.Fatal("a final-executed operation stayed in the pool")
 	}
 }
+
+func TestHasRoomFor(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxCount = 2
+	k := newKey(t, 77)
+	addr := types.AddressOf(k.Public())
+	st := &fakeState{bal: map[types.Address]types.Amount{addr: types.MustAmount("100")}, executed: map[types.OperationID]bool{}}
+	p := NewOperations(cfg, st)
+	op := transfer(k, "0.01", "1", 10)
+	if !p.HasRoomFor(2, 2*op.SerializedLen) || p.HasRoomFor(3, 0) || p.HasRoomFor(1, cfg.MaxBytes+1) {
+		t.Fatal("room in an empty pool of 2")
+	}
+	if err := p.Add(op); err != nil {
+		t.Fatal(err)
+	}
+	if !p.HasRoomFor(1, op.SerializedLen) || p.HasRoomFor(2, 0) {
+		t.Fatal("room with one pooled operation")
+	}
+}
