@@ -121,19 +121,33 @@ func parseByteList(data []byte, i int) ([]byte, int, error) {
 		default:
 			return nil, 0, errSlowPath
 		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
+		next, done, ok := afterElement(data, i)
+		switch {
+		case !ok:
 			return nil, 0, errSlowPath
+		case done:
+			return out, next, nil
 		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
-			return out, i + 1, nil
-		default:
-			return nil, 0, errSlowPath
-		}
+		i = next
 	}
+}
+
+// afterElement reads what follows an array element that ends before
+// data[i]: a comma, and then next is the index of the next element, or
+// the closing ']', and then done is set and next is the index past it.
+// ok is false when neither follows.
+func afterElement(data []byte, i int) (next int, done, ok bool) {
+	i = skipSpace(data, i)
+	if i >= len(data) {
+		return 0, false, false
+	}
+	switch data[i] {
+	case ',':
+		return skipSpace(data, i+1), false, true
+	case ']':
+		return i + 1, true, true
+	}
+	return 0, false, false
 }
 
 // scanNumber reads the JSON number at data[i] by the JSON grammar. It
@@ -218,18 +232,14 @@ func splitArrayAt(data []byte, i, depth int, read valueReader) ([]json.RawMessag
 			return nil, 0, false
 		}
 		out = append(out, data[i:end:end])
-		i = skipSpace(data, end)
-		if i >= len(data) {
+		next, done, ok := afterElement(data, end)
+		switch {
+		case !ok:
 			return nil, 0, false
+		case done:
+			return out, next, true
 		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
-			return out, i + 1, true
-		default:
-			return nil, 0, false
-		}
+		i = next
 	}
 }
 
@@ -342,18 +352,14 @@ func decodeOperationsFast(raw []byte) (ops []OperationInput, ok bool) {
 			return nil, false
 		}
 		ops = append(ops, op)
-		i = skipSpace(raw, end)
-		if i >= len(raw) {
+		next, done, ok := afterElement(raw, end)
+		switch {
+		case !ok:
 			return nil, false
+		case done:
+			return ops, next == len(raw)
 		}
-		switch raw[i] {
-		case ',':
-			i = skipSpace(raw, i+1)
-		case ']':
-			return ops, i+1 == len(raw)
-		default:
-			return nil, false
-		}
+		i = next
 	}
 }
 
