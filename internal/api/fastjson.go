@@ -460,6 +460,17 @@ func splitObject(raw []byte) (map[string]json.RawMessage, bool) {
 // trailing space. It reports false when raw is not an object of plain
 // keys or f returns false.
 func eachMember(raw []byte, f func(key, val []byte) bool) bool {
+	return walkObject(raw, func(key []byte, i int) (int, bool) {
+		end, ok := skipValue(raw, i, 1)
+		return end, ok && f(key, raw[i:end:end])
+	})
+}
+
+// walkObject walks the object raw (up to trailing space) member by
+// member: for each plain key (see plainString) it calls value with the
+// index of the member's value, which reads it and returns the index past
+// it. It reports false when raw is not such an object or value fails.
+func walkObject(raw []byte, value func(key []byte, i int) (end int, ok bool)) bool {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return false
@@ -480,13 +491,13 @@ func eachMember(raw []byte, f func(key, val []byte) bool) bool {
 		if i >= len(raw) || raw[i] != ':' {
 			return false
 		}
-		i = skipSpace(raw, i+1)
-		end, ok = skipValue(raw, i, 1)
-		if !ok || !f(key, raw[i:end:end]) {
+		if i = skipSpace(raw, i+1); i >= len(raw) {
 			return false
 		}
-		i = skipSpace(raw, end)
-		if i >= len(raw) {
+		if end, ok = value(key, i); !ok {
+			return false
+		}
+		if i = skipSpace(raw, end); i >= len(raw) {
 			return false
 		}
 		switch raw[i] {
@@ -514,55 +525,18 @@ var requestFields = [...]string{"jsonrpc", "method", "params", "id"}
 // encoding/json matches keys without regard to case: a key that differs
 // from a field name only by case goes to encoding/json.
 func readRequest(raw []byte, read valueReader, req *request) bool {
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return false
-	}
 	var r request
-	i = skipSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
-		i++
-	} else {
-		for {
-			if i >= len(raw) || raw[i] != '"' {
-				return false
+	ok := walkObject(raw, func(key []byte, i int) (end int, ok bool) {
+		if string(key) == "params" && raw[i] == '[' {
+			if r.items, end, ok = splitArrayAt(raw, i, 1, read); ok {
+				r.Params = raw[i:end:end]
 			}
-			key, end, ok := plainString(raw, i)
-			if !ok {
-				return false
-			}
-			i = skipSpace(raw, end)
-			if i >= len(raw) || raw[i] != ':' {
-				return false
-			}
-			if i = skipSpace(raw, i+1); i >= len(raw) {
-				return false
-			}
-			if string(key) == "params" && raw[i] == '[' {
-				if r.items, end, ok = splitArrayAt(raw, i, 1, read); ok {
-					r.Params = raw[i:end:end]
-				}
-			} else {
-				end, ok = read(raw, i, 1)
-				ok = ok && r.set(key, raw[i:end:end])
-			}
-			if !ok {
-				return false
-			}
-			if i = skipSpace(raw, end); i >= len(raw) {
-				return false
-			}
-			if raw[i] == '}' {
-				i++
-				break
-			}
-			if raw[i] != ',' {
-				return false
-			}
-			i = skipSpace(raw, i+1)
+			return end, ok
 		}
-	}
-	if skipSpace(raw, i) != len(raw) {
+		end, ok = read(raw, i, 1)
+		return end, ok && r.set(key, raw[i:end:end])
+	})
+	if !ok {
 		return false
 	}
 	*req = r
