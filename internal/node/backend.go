@@ -361,10 +361,11 @@ func (b publicBackend) Blocks(ctx context.Context, ids []types.BlockID) ([]api.B
 		n.mu.RUnlock()
 		if stripped {
 			// Held as a header only: the operation ids come from disk.
-			var err error
-			if blk, err = n.fullBlock(&storedBlock{block: blk, released: true}); err != nil {
+			r, err := n.readReleased(id, false)
+			if err != nil {
 				return nil, err
 			}
+			blk = r.block
 		}
 		if !ok {
 			stored, found, err := n.blockDB.Get(id)

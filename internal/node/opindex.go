@@ -165,14 +165,11 @@ func (n *Node) fullBlock(sb *storedBlock) (*types.Block, error) {
 	if !sb.stripped() {
 		return sb.block, nil
 	}
-	blk, ok, err := n.blockDB.GetHeader(sb.block.ID())
+	r, err := n.readReleased(sb.block.ID(), false)
 	if err != nil {
-		return nil, fmt.Errorf("block database: block %s: %w", sb.block.ID(), err)
+		return nil, err
 	}
-	if !ok {
-		return nil, fmt.Errorf("block database: released block %s is not stored", sb.block.ID())
-	}
-	return blk, nil
+	return r.block, nil
 }
 
 // blockOps returns the operations of a held block, read back from the
@@ -181,13 +178,23 @@ func (n *Node) blockOps(sb *storedBlock) ([]*types.SignedOperation, error) {
 	if !sb.stripped() {
 		return sb.ops, nil
 	}
-	id := sb.block.ID()
-	full, ok, err := n.blockDB.Get(id)
+	r, err := n.readReleased(sb.block.ID(), true)
+	if err != nil {
+		return nil, err
+	}
+	return r.ops, nil
+}
+
+// readReleased reads a block held as a header only back from the block
+// database: the block with its operation ids, and its operations when
+// withOps is set.
+func (n *Node) readReleased(id types.BlockID, withOps bool) (*storedBlock, error) {
+	sb, ok, err := n.blockDB.get(id, withOps)
 	if err != nil {
 		return nil, fmt.Errorf("block database: block %s: %w", id, err)
 	}
 	if !ok {
 		return nil, fmt.Errorf("block database: released block %s is not stored", id)
 	}
-	return full.ops, nil
+	return sb, nil
 }
