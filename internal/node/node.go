@@ -522,14 +522,8 @@ func (p poolState) CandidateRollCount(a types.Address) uint64 {
 	return candidate
 }
 
-func (p poolState) IsFinalExecuted(id types.OperationID) bool {
-	_, final := p.e.Executed(id)
-	return final
-}
-
-func (p poolState) IsExecuted(id types.OperationID) bool {
-	executed, _ := p.e.Executed(id)
-	return executed
+func (p poolState) Executed(id types.OperationID) (executed, final bool) {
+	return p.e.Executed(id)
 }
 
 // drawsAdapter gives consensus and the endorsement pool per-index endorsers.

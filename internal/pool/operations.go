@@ -14,13 +14,11 @@ type State interface {
 	// CandidateBalance is the sender's balance after every executed slot,
 	// final or speculative.
 	CandidateBalance(types.Address) types.Amount
-	// IsExecuted reports whether an operation was executed in a final or
-	// speculative slot.
-	IsExecuted(types.OperationID) bool
-	// IsFinalExecuted reports whether an operation was executed in a final
-	// slot. Only then does the pool forget it: one executed speculatively
-	// stays (unselected) in case its block goes stale.
-	IsFinalExecuted(types.OperationID) bool
+	// Executed reports whether an operation was executed in a final or
+	// speculative slot (executed), and whether in a final one (final).
+	// Only a final execution makes the pool forget it: one executed
+	// speculatively stays (unselected) in case its block goes stale.
+	Executed(types.OperationID) (executed, final bool)
 	// CandidateRollCount is the sender's roll count after every executed
 	// slot, final or speculative.
 	CandidateRollCount(types.Address) uint64
@@ -135,7 +133,7 @@ func (p *Operations) check(op *types.SignedOperation) error {
 	}
 	// Executed first: an operation executed speculatively stays pooled
 	// until final, and re-sending it must say it ran, not that it waits.
-	if p.state.IsExecuted(op.ID) {
+	if executed, _ := p.state.Executed(op.ID); executed {
 		return fmt.Errorf("%w: %s", ErrAlreadyExecuted, op.ID)
 	}
 	if _, ok := p.byID[op.ID]; ok {
@@ -245,7 +243,7 @@ func (s sum128) fits(v, limit uint64) bool {
 // spend, and the rolls they sell.
 func (p *Operations) promised(addr types.Address) (spend types.Amount, sells uint64) {
 	for id, e := range p.bySender[addr] {
-		if p.state.IsExecuted(id) {
+		if executed, _ := p.state.Executed(id); executed {
 			continue
 		}
 		spend = spend.SaturatingAdd(e.spend)
@@ -456,8 +454,8 @@ func (p *Operations) BlockOperations(slot types.Slot) []*types.SignedOperation {
 		if gas+g > p.cfg.MaxGasPerBlock {
 			continue
 		}
-		if p.state.IsExecuted(c.op.ID) {
-			if p.state.IsFinalExecuted(c.op.ID) {
+		if executed, final := p.state.Executed(c.op.ID); executed {
+			if final {
 				finalIDs = append(finalIDs, c.op.ID)
 			}
 			continue

@@ -17,9 +17,10 @@ type fakeState struct {
 }
 
 func (f *fakeState) CandidateBalance(a types.Address) types.Amount { return f.bal[a] }
-func (f *fakeState) IsExecuted(id types.OperationID) bool          { return f.executed[id] || f.spec[id] }
-func (f *fakeState) IsFinalExecuted(id types.OperationID) bool     { return f.executed[id] }
-func (f *fakeState) CandidateRollCount(a types.Address) uint64     { return f.rolls[a] }
+func (f *fakeState) Executed(id types.OperationID) (executed, final bool) {
+	return f.executed[id] || f.spec[id], f.executed[id]
+}
+func (f *fakeState) CandidateRollCount(a types.Address) uint64 { return f.rolls[a] }
 
 func testConfig() Config {
 	return Config{

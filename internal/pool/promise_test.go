@@ -86,7 +86,7 @@ func TestAdmissionFastPathAgrees(t *testing.T) {
 func referenceCheck(p *Operations, st *fakeState, op *types.SignedOperation) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if st.IsExecuted(op.ID) {
+	if executed, _ := st.Executed(op.ID); executed {
 		return ErrAlreadyExecuted
 	}
 	if _, ok := p.byID[op.ID]; ok {
