@@ -168,57 +168,45 @@ func (ep *endpoint) pushHeader(j int, pb propBlock) {
 // PropagateOperations pushes operations to the connected peers that do not
 // know them.
 func (ep *endpoint) PropagateOperations(ops []*types.SignedOperation) {
-	s := ep.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ep.dead {
-		return
-	}
-	for _, op := range ops {
-		ep.knownOps[op.ID] = struct{}{}
-	}
-	for _, j := range ep.upPeers() {
-		var data []byte
-		count := 0
-		for _, op := range ops {
-			if _, ok := ep.peerOps[j][op.ID]; ok {
-				continue
-			}
-			ep.peerOps[j][op.ID] = struct{}{}
-			data = op.AppendBinary(data)
-			count++
-		}
-		if count > 0 {
-			s.send(ep.idx, j, &message{kind: msgOps, data: withCount(count, data)})
-		}
-	}
+	propagate(ep, ops, msgOps, ep.knownOps, ep.peerOps,
+		func(op *types.SignedOperation) types.OperationID { return op.ID })
 }
 
 // PropagateEndorsements pushes endorsements to the connected peers that do
 // not know them.
 func (ep *endpoint) PropagateEndorsements(es []*types.SignedEndorsement) {
+	propagate(ep, es, msgEndos, ep.knownEndos, ep.peerEndos,
+		func(e *types.SignedEndorsement) types.EndorsementID { return e.ID })
+}
+
+// propagate marks items known and sends each connected peer, in one
+// message of kind, those it does not know yet.
+func propagate[K comparable, T interface{ AppendBinary([]byte) []byte }](
+	ep *endpoint, items []T, kind msgKind, known map[K]struct{}, peerKnown []map[K]struct{}, id func(T) K,
+) {
 	s := ep.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ep.dead {
 		return
 	}
-	for _, e := range es {
-		ep.knownEndos[e.ID] = struct{}{}
+	for _, it := range items {
+		known[id(it)] = struct{}{}
 	}
 	for _, j := range ep.upPeers() {
 		var data []byte
 		count := 0
-		for _, e := range es {
-			if _, ok := ep.peerEndos[j][e.ID]; ok {
+		for _, it := range items {
+			k := id(it)
+			if _, ok := peerKnown[j][k]; ok {
 				continue
 			}
-			ep.peerEndos[j][e.ID] = struct{}{}
-			data = e.AppendBinary(data)
+			peerKnown[j][k] = struct{}{}
+			data = it.AppendBinary(data)
 			count++
 		}
 		if count > 0 {
-			s.send(ep.idx, j, &message{kind: msgEndos, data: withCount(count, data)})
+			s.send(ep.idx, j, &message{kind: kind, data: withCount(count, data)})
 		}
 	}
 }
