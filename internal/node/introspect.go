@@ -51,7 +51,13 @@ func (n *Node) LatestFinalPeriods() []uint64 {
 // FinalBlocks lists every final block saved in the block database, by slot.
 // Slots without an entry are misses (or not final yet).
 func (n *Node) FinalBlocks() ([]FinalBlockRef, error) {
-	it, err := n.blockDB.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: []byte{finalPrefix + 1}})
+	return n.blockDB.finalIndex()
+}
+
+// finalIndex lists the final index ('f' || slot key -> block id) in slot
+// order.
+func (b *blockDB) finalIndex() ([]FinalBlockRef, error) {
+	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: []byte{finalPrefix + 1}})
 	if err != nil {
 		return nil, err
 	}

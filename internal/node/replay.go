@@ -138,8 +138,8 @@ func Replay(home string, out *store.Store, opts ReplayOptions) (*ReplayResult, e
 		latest[t] = lastSlotOfThreadAtOrBefore(genesisSlot, uint8(t), threads)
 	}
 	for _, e := range index {
-		if latest[e.slot.Thread].Less(e.slot) {
-			latest[e.slot.Thread] = e.slot
+		if latest[e.Slot.Thread].Less(e.Slot) {
+			latest[e.Slot.Thread] = e.Slot
 		}
 	}
 	stop := lastFinalizable(genesisSlot, latest, threads)
@@ -159,31 +159,31 @@ func Replay(home string, out *store.Store, opts ReplayOptions) (*ReplayResult, e
 	res := &ReplayResult{Exec: core}
 	creators := make(map[types.BlockID]types.Address)
 	for _, e := range index {
-		if stop.Less(e.slot) {
+		if stop.Less(e.Slot) {
 			break
 		}
-		sb, ok, err := bdb.Get(e.id)
+		sb, ok, err := bdb.Get(e.ID)
 		if err != nil || !ok {
-			return nil, fmt.Errorf("block database: final block %s at %s unreadable (found %v): %w", e.id, e.slot, ok, err)
+			return nil, fmt.Errorf("block database: final block %s at %s unreadable (found %v): %w", e.ID, e.Slot, ok, err)
 		}
 		b := sb.block
-		if b.Slot() != e.slot || b.ID() != e.id {
-			return nil, fmt.Errorf("block database: index says %s at %s, the block is %s at %s", e.id, e.slot, b.ID(), b.Slot())
+		if b.Slot() != e.Slot || b.ID() != e.ID {
+			return nil, fmt.Errorf("block database: index says %s at %s, the block is %s at %s", e.ID, e.Slot, b.ID(), b.Slot())
 		}
 		endorsed, err := bdb.endorsedCreator(b, creators)
 		if err != nil {
 			return nil, err
 		}
-		creators[e.id] = b.Creator()
+		creators[e.ID] = b.Creator()
 		bte := &execution.BlockToExecute{
-			ID: e.id, Slot: e.slot, Creator: b.Creator(), EndorsedBlockCreator: endorsed, Operations: sb.ops,
+			ID: e.ID, Slot: e.Slot, Creator: b.Creator(), EndorsedBlockCreator: endorsed, Operations: sb.ops,
 		}
 		for _, en := range b.Header.Header.Endorsements {
 			bte.EndorsementCreators = append(bte.EndorsementCreators, en.CreatorAddr)
 		}
-		core.UpdateBlockclique([]*execution.BlockToExecute{bte}, nil, finalUpTo(e.slot, threads))
+		core.UpdateBlockclique([]*execution.BlockToExecute{bte}, nil, finalUpTo(e.Slot, threads))
 		if _, err := core.Run(0); err != nil {
-			return nil, fmt.Errorf("execution at %s: %w", e.slot, err)
+			return nil, fmt.Errorf("execution at %s: %w", e.Slot, err)
 		}
 		res.Blocks++
 		res.Operations += len(sb.ops)
@@ -225,11 +225,11 @@ func FinalBlocks(home, genesisPath string, fn func(FinalBlock) error) error {
 		return fmt.Errorf("block database: %w", err)
 	}
 	for _, e := range index {
-		sb, ok, err := bdb.Get(e.id)
+		sb, ok, err := bdb.Get(e.ID)
 		if err != nil || !ok {
-			return fmt.Errorf("block database: final block %s at %s unreadable (found %v): %w", e.id, e.slot, ok, err)
+			return fmt.Errorf("block database: final block %s at %s unreadable (found %v): %w", e.ID, e.Slot, ok, err)
 		}
-		if err := fn(FinalBlock{Slot: e.slot, ID: e.id, Block: sb.block, Operations: sb.ops}); err != nil {
+		if err := fn(FinalBlock{Slot: e.Slot, ID: e.ID, Block: sb.block, Operations: sb.ops}); err != nil {
 			return err
 		}
 	}
@@ -365,39 +365,6 @@ func openBlockDBReadOnly(home string, cs *chainSetup) (*replayBlockDB, error) {
 		r.genesis[types.GenesisBlock(cs.genesisKey, t, cs.params.LastStartPeriod).ID()] = true
 	}
 	return r, nil
-}
-
-type indexEntry struct {
-	slot types.Slot
-	id   types.BlockID
-}
-
-// finalIndex lists the final index ('f' || slot key -> block id) in slot
-// order.
-func (b *replayBlockDB) finalIndex() ([]indexEntry, error) {
-	it, err := b.db.NewIter(&pebble.IterOptions{LowerBound: []byte{finalPrefix}, UpperBound: []byte{finalPrefix + 1}})
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	var out []indexEntry
-	for it.First(); it.Valid(); it.Next() {
-		k := it.Key()
-		if len(k) != 1+types.SlotKeySize {
-			return nil, fmt.Errorf("final index key of %d bytes", len(k))
-		}
-		s, err := types.SlotFromKey(k[1:])
-		if err != nil {
-			return nil, err
-		}
-		r := types.NewReader(it.Value(), "final index")
-		id := r.BlockID("block id")
-		if err := r.Done(); err != nil {
-			return nil, err
-		}
-		out = append(out, indexEntry{slot: s, id: id})
-	}
-	return out, it.Error()
 }
 
 // endorsedCreator is the creator of b's same-thread parent as the node
